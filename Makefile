@@ -1,0 +1,27 @@
+# apqn-operator developer entry points. `make help` lists them.
+SHELL := /bin/bash
+MVN ?= mvn -B -ntp
+PROFILE ?= src/main/resources/profiles/mask-mode-apconfig.yaml
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Compile and package (no tests)
+	$(MVN) -q package -DskipTests
+
+.PHONY: test
+test: ## Run every test: unit (*Test) and API-server (*IT)
+	$(MVN) verify
+
+.PHONY: unit
+unit: ## Run the unit tests (*Test) only
+	$(MVN) test
+
+.PHONY: demo
+demo: ## Guided tour of the simulated AP bus (PROFILE=..., EXPORT=dir to export the sysfs tree)
+	$(MVN) -q compile
+	$(MVN) -q exec:java -Dexec.mainClass=dev.apqn.apbus.sim.Tour -Dexec.args="--profile $(PROFILE) $(if $(EXPORT),--export $(EXPORT),)"
