@@ -1,0 +1,60 @@
+package dev.apqn.apbus;
+
+import java.util.Comparator;
+import java.util.regex.Pattern;
+
+/**
+ * One AP queue: adapter (APID) × usage domain (APQI). Its canonical text is the kernel's queue
+ * device name {@code %02x.%04x} in lower-case hex, e.g. {@code 05.0004}.
+ */
+public record Apqn(int adapter, int domain) implements Comparable<Apqn> {
+
+    private static final Pattern CANONICAL = Pattern.compile("[0-9a-f]{2}\\.[0-9a-f]{4}");
+    private static final Comparator<Apqn> ORDER = Comparator.comparingInt(Apqn::adapter).thenComparingInt(Apqn::domain);
+
+    public Apqn {
+        checkId("adapter", adapter);
+        checkId("domain", domain);
+    }
+
+    public static Apqn of(int adapter, int domain) {
+        return new Apqn(adapter, domain);
+    }
+
+    /** Parses the canonical form only; anything else is rejected with the expected form shown. */
+    public static Apqn parse(String text) {
+        if (text == null || !CANONICAL.matcher(text).matches()) {
+            throw new ApSyntaxException("invalid APQN " + (text == null ? "null" : KernelNumbers.quoted(text))
+                    + ": expected <adapter>.<domain> as lower-case hex %02x.%04x, e.g. \"05.0004\" for adapter 5, domain 4");
+        }
+        int adapter = Integer.parseInt(text.substring(0, 2), 16);
+        int domain = Integer.parseInt(text.substring(3), 16);
+        if (domain > ApMask.MAX_ID) {
+            throw new ApSyntaxException("invalid APQN \"" + text + "\": domain 0x" + text.substring(3)
+                    + " is above 0x00ff, the largest AP domain number");
+        }
+        return new Apqn(adapter, domain);
+    }
+
+    /** The queue device name, e.g. {@code 05.0004}. */
+    @Override
+    public String toString() {
+        return String.format("%02x.%04x", adapter, domain);
+    }
+
+    /** The card device name of the adapter, e.g. {@code card05}. */
+    public String cardName() {
+        return String.format("card%02x", adapter);
+    }
+
+    @Override
+    public int compareTo(Apqn other) {
+        return ORDER.compare(this, other);
+    }
+
+    static void checkId(String what, int id) {
+        if (id < 0 || id > ApMask.MAX_ID) {
+            throw new ApSyntaxException(what + " " + id + " is out of range: AP " + what + " numbers are 0..255");
+        }
+    }
+}
