@@ -13,8 +13,12 @@ help: ## List the targets
 build: ## Compile and package (no tests)
 	$(MVN) -q package -DskipTests
 
+.PHONY: control-plane
+control-plane: ## Build or reuse the pinned kube-apiserver, etcd and kubectl (cached outside the repo)
+	hack/control-plane.sh ensure
+
 .PHONY: test
-test: ## Run every test: unit (*Test) and API-server (*IT)
+test: control-plane ## Run every test: unit (*Test) and API-server (*IT)
 	$(MVN) verify
 
 .PHONY: unit

@@ -68,6 +68,7 @@ public final class LocalControlPlane implements AutoCloseable {
   private String kubeconfig;
   private KubernetesClient admin;
   private volatile boolean stopped;
+  private int reapedAtStart;
 
   private LocalControlPlane() {
     this.cacheDir = cacheDir();
@@ -134,7 +135,7 @@ public final class LocalControlPlane implements AutoCloseable {
           + " KUBE_API_TEST_DIR, else ~/.cache/apqn-operator/kube-api-test.)");
     }
     renewExpiringCertificates();
-    reaper.reapLeftovers();
+    reapedAtStart = reaper.reapLeftovers();
     var config = KubeAPIServerConfigBuilder.anAPIServerConfig()
         .withTestDir(cacheDir.toString())
         .withApiServerVersion(kubernetesVersion)
@@ -410,6 +411,10 @@ public final class LocalControlPlane implements AutoCloseable {
       cp.applyCrds(crds.toArray(String[]::new));
     }
     Path written = cp.writeKubeconfig(kubeconfigPath);
+    // printed, not logged: under a plain `java` or exec:java the test logging setup prints nothing
+    if (cp.reapedAtStart > 0) {
+      System.out.println("Killed " + cp.reapedAtStart + " kube-apiserver/etcd process(es) left by a killed JVM");
+    }
     System.out.println("Kubernetes " + cp.kubernetesVersion() + " API server at "
         + cp.adminClient().getMasterUrl() + " (Ctrl-C stops it)");
     System.out.println("export KUBECONFIG=" + written);
