@@ -634,15 +634,20 @@ public final class SysfsApBus implements ApBus {
     private Optional<ApMdev> readMdev(UUID id, NodeCapabilities c) throws SysfsException {
         String dir = mdevDir(id);
         try {
+            // capabilities still UNKNOWN (no mdev existed at the last inventory): look at this mdev's files
+            boolean hasApConfig = c.apConfig() == Evidence.PRESENT
+                    || (c.apConfig() == Evidence.UNKNOWN && sysfs.exists(dir + "/ap_config"));
+            boolean hasGuestMatrix = c.guestMatrix() == Evidence.PRESENT
+                    || (c.guestMatrix() == Evidence.UNKNOWN && sysfs.exists(dir + "/guest_matrix"));
             Matrix matrix;
-            if (c.apConfig() == Evidence.PRESENT) {
+            if (hasApConfig) {
                 matrix = parse(dir + "/ap_config", sysfs.read(dir + "/ap_config"), Matrix::parseApConfigText);
             } else {
                 Matrix m = parse(dir + "/matrix", sysfs.read(dir + "/matrix"), Matrix::parseMatrixText);
                 ApMask adm = parse(dir + "/control_domains", sysfs.read(dir + "/control_domains"), Matrix::parseControlDomainsText);
                 matrix = m.withControlDomains(adm);
             }
-            Optional<Matrix> guest = c.guestMatrix() == Evidence.PRESENT
+            Optional<Matrix> guest = hasGuestMatrix
                     ? Optional.of(parse(dir + "/guest_matrix", sysfs.read(dir + "/guest_matrix"), Matrix::parseMatrixText))
                     : Optional.empty();
             return Optional.of(new ApMdev(id, matrix, guest));
