@@ -1,6 +1,6 @@
 # apqn-operator developer entry points. `make help` lists them.
 SHELL := /bin/bash
-MVN ?= mvn -B -ntp
+MVN ?= mvn -B -ntp -Dstyle.color=never
 PROFILE ?= src/main/resources/profiles/mask-mode-apconfig.yaml
 
 .DEFAULT_GOAL := help
