@@ -26,6 +26,10 @@ unit: ## Run the unit tests (*Test) only
 	$(MVN) test
 
 .PHONY: demo
-demo: ## Guided tour of the simulated AP bus (PROFILE=..., EXPORT=dir to export the sysfs tree)
-	$(MVN) -q compile
-	$(MVN) -q exec:java -Dexec.mainClass=dev.apqn.apbus.sim.Tour -Dexec.args="--profile $(PROFILE) $(if $(EXPORT),--export $(EXPORT),)"
+demo: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, EXPORT=dir to export the sysfs tree)
+	@mkdir -p target
+	@echo "building (log: target/demo-build.log) ..."
+	@$(MVN) -q compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt > target/demo-build.log 2>&1 \
+		|| { cat target/demo-build.log; exit 1; }
+	@java -cp target/classes:$$(cat target/classpath.txt) dev.apqn.apbus.sim.Tour --profile $(PROFILE) \
+		$(if $(APQN),--apqn $(APQN),) $(if $(EXPORT),--export $(EXPORT),)
