@@ -81,6 +81,12 @@ public final class SimFaults {
         hangs.forEach(Hang::release);
     }
 
+    /** True if no fault of any kind is armed (lets SimSysfs skip the extra path resolution). */
+    synchronized boolean isEmpty() {
+        return writeFailures.values().stream().allMatch(Deque::isEmpty) && readFailures.values().stream().allMatch(Deque::isEmpty)
+                && readHangs.values().stream().allMatch(Hang::released) && writeHangs.values().stream().allMatch(Hang::released);
+    }
+
     synchronized Errno takeWriteFailure(String path, String canonical) {
         return take(writeFailures, path, canonical);
     }

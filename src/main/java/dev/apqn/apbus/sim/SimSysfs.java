@@ -81,17 +81,8 @@ public final class SimSysfs implements Sysfs {
 
     @Override
     public String read(String path) throws SysfsException {
-        String canonical = k.locked(() -> resolveOrNull(path, true)).map(Resolved::path).orElse(null);
-        Errno injected = faults.takeReadFailure(path, canonical);
-        if (injected != null) {
-            throw new SysfsException(injected, Operation.READ, path, null, "injected fault");
-        }
-        SimFaults.Hang hang = faults.readHang(path, canonical);
-        if (hang != null) {
-            hang.countBlocked();
-            if (!awaitHang(hang)) {
-                throw new SysfsTimeoutException(Operation.READ, path, null, callTimeout);
-            }
+        if (!faults.isEmpty()) {
+            injectReadFaults(path);
         }
         return inLock(Operation.READ, path, null, () -> {
             Resolved r = resolve(path, true, Operation.READ, null);
@@ -105,8 +96,27 @@ public final class SimSysfs implements Sysfs {
         });
     }
 
+    private void injectReadFaults(String path) throws SysfsException {
+        String canonical = k.locked(() -> resolveOrNull(path, true)).map(Resolved::path).orElse(null);
+        Errno injected = faults.takeReadFailure(path, canonical);
+        if (injected != null) {
+            throw new SysfsException(injected, Operation.READ, path, null, "injected fault");
+        }
+        SimFaults.Hang hang = faults.readHang(path, canonical);
+        if (hang != null) {
+            hang.countBlocked();
+            if (!awaitHang(hang)) {
+                throw new SysfsTimeoutException(Operation.READ, path, null, callTimeout);
+            }
+        }
+    }
+
     @Override
     public void write(String path, String value) throws SysfsException {
+        if (faults.isEmpty()) {
+            apply(path, value);
+            return;
+        }
         String canonical = k.locked(() -> resolveOrNull(path, true)).map(Resolved::path).orElse(null);
         Errno injected = faults.takeWriteFailure(path, canonical);
         if (injected != null) {
@@ -275,8 +285,7 @@ public final class SimSysfs implements Sysfs {
                 node = DIR;
                 continue;
             }
-            Map<String, Node> kids = node instanceof DirNode ? children(join(cur)) : null;
-            Node next = kids == null ? null : kids.get(name);
+            Node next = node instanceof DirNode ? child(join(cur), name) : null;
             if (next == null) {
                 throw new SysfsException(Errno.ENOENT, op, path, value, path + " does not exist");
             }
@@ -340,6 +349,56 @@ public final class SimSysfs implements Sysfs {
             map.put(name, new LinkNode(target));
             return this;
         }
+    }
+
+    private static final java.util.regex.Pattern CARD_NAME = java.util.regex.Pattern.compile("card[0-9a-f]{2}");
+    private static final java.util.regex.Pattern QUEUE_NAME = java.util.regex.Pattern.compile("[0-9a-f]{2}\\.[0-9a-f]{4}");
+
+    /**
+     * One entry of a canonical directory, or null. Large directories (device lists, driver links,
+     * card directories) are answered without building their whole listing.
+     */
+    Node child(String dir, String name) {
+        boolean card = CARD_NAME.matcher(name).matches();
+        boolean queue = !card && QUEUE_NAME.matcher(name).matches();
+        if (card || queue) {
+            switch (dir) {
+                case "/sys/bus/ap/devices" -> {
+                    if (card) {
+                        SimCard c = cardNamed(name);
+                        return c == null ? null : new LinkNode("../../../devices/ap/" + c.name());
+                    }
+                    SimQueue q = queueNamed(name);
+                    return q == null ? null : new LinkNode("../../../devices/ap/" + q.apqn().cardName() + "/" + q.apqn());
+                }
+                case "/sys/devices/ap" -> {
+                    return card && cardNamed(name) != null ? DIR : null;
+                }
+                default -> {
+                }
+            }
+            if (dir.startsWith("/sys/bus/ap/drivers/")) {
+                Optional<SimDriver> d = SimDriver.ofSysfsName(dir.substring("/sys/bus/ap/drivers/".length()))
+                        .filter(dr -> dr != SimDriver.VFIO_AP || k.vfioLoaded);
+                if (d.isEmpty()) {
+                    return null;
+                }
+                if (card) {
+                    SimCard c = cardNamed(name);
+                    return c != null && c.driver == d.get() ? new LinkNode("../../../../devices/ap/" + c.name()) : null;
+                }
+                SimQueue q = queueNamed(name);
+                return q != null && q.driver == d.get()
+                        ? new LinkNode("../../../../devices/ap/" + q.apqn().cardName() + "/" + q.apqn()) : null;
+            }
+            if (queue && dir.startsWith("/sys/devices/ap/card") && dir.length() == "/sys/devices/ap/cardNN".length()) {
+                SimCard c = cardNamed(dir.substring("/sys/devices/ap/".length()));
+                SimQueue q = queueNamed(name);
+                return c != null && q != null && q.apqn().adapter() == c.id() ? DIR : null;
+            }
+        }
+        Map<String, Node> kids = children(dir);
+        return kids == null ? null : kids.get(name);
     }
 
     /** The entries of a canonical directory, or null if it is not a directory. */

@@ -201,8 +201,15 @@ class SimVfioApTest {
         k.attachGuest(UUID_A, "vm1");
         assertThatThrownBy(() -> s.write(A + "/remove", "1\n")).isInstanceOf(SysfsTimeoutException.class);
         assertThat(s.exists(A)).isTrue();
-        k.detachGuest("vm1"); // the blocked remove lands now
+        assertThatThrownBy(() -> s.write(A + "/remove", "1\n")).isInstanceOf(SysfsTimeoutException.class);
+        k.detachGuest("vm1"); // the blocked removes land now
         assertThat(s.exists(A)).isFalse();
+        // a re-created mdev of the same UUID has no removal pending
+        s.write(CREATE, UUID_A);
+        k.attachGuest(UUID_A, "vm1");
+        k.detachGuest("vm1");
+        assertThat(s.exists(A)).isTrue();
+        s.write(A + "/remove", "1");
         // a release-request listener that makes QEMU let go: the call returns normally
         s.write(CREATE, UUID_A);
         k.attachGuest(UUID_A, "vm1");
