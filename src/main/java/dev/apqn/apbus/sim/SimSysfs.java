@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  *
  * <p>Errno choices: a missing path is ENOENT; a write to a read-only attribute and a read of a
  * write-only attribute are EACCES (kernfs refuses the open even for root); reading or writing a
- * directory, or listing a file, is EINVAL (the errno enum has no EISDIR/ENOTDIR).
+ * directory is EISDIR and listing a file ENOTDIR, as for real files.
  *
  * <p>Timeouts: every call that blocks — an injected hang ({@link SimFaults}) or an mdev
  * {@code remove} while a guest holds the device on a modern kernel — waits at most
@@ -92,7 +92,7 @@ public final class SimSysfs implements Sysfs {
                 }
                 return f.reader.get();
             }
-            throw new SysfsException(Errno.EINVAL, Operation.READ, path, null, path + " is a directory");
+            throw new SysfsException(Errno.EISDIR, Operation.READ, path, null, path + " is a directory");
         });
     }
 
@@ -148,7 +148,7 @@ public final class SimSysfs implements Sysfs {
         return inLock(Operation.LIST, path, null, () -> {
             Resolved r = resolve(path, true, Operation.LIST, null);
             if (!(r.node instanceof DirNode)) {
-                throw new SysfsException(Errno.EINVAL, Operation.LIST, path, null, path + " is not a directory");
+                throw new SysfsException(Errno.ENOTDIR, Operation.LIST, path, null, path + " is not a directory");
             }
             return List.copyOf(children(r.path).keySet());
         });
@@ -183,7 +183,7 @@ public final class SimSysfs implements Sysfs {
             inLock(Operation.WRITE, path, value, () -> {
                 Resolved r = resolve(path, true, Operation.WRITE, value);
                 if (!(r.node instanceof FileNode f)) {
-                    throw new SysfsException(Errno.EINVAL, Operation.WRITE, path, value, path + " is a directory");
+                    throw new SysfsException(Errno.EISDIR, Operation.WRITE, path, value, path + " is a directory");
                 }
                 if (f.writer == null) {
                     throw new SysfsException(Errno.EACCES, Operation.WRITE, path, value, path + " is read-only");
