@@ -1,6 +1,6 @@
 // Wrapper module that builds the etcd server from the Go module proxy. The version is the one
-// Kubernetes v1.34 tests and ships with (hack/lib/etcd.sh: ETCD_VERSION=3.6.5). It is a separate
-// module so that etcd's own dependency versions do not bump the etcd client inside kube-apiserver.
+// Kubernetes v1.34 ships and tests with (its hack/lib/etcd.sh). A separate module, so
+// that etcd's own dependency versions do not bump the etcd client inside kube-apiserver.
 module apqn.dev/hack/control-plane/etcd
 
 go 1.24.0

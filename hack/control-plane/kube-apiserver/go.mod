@@ -4,7 +4,7 @@
 // k8s.io/kubernetes requires its staging modules at v0.0.0 and points them at ./staging/src/...,
 // which the module zip does not contain. replace directives only count in the main module, so
 // this module maps every staging module named in k8s.io/kubernetes' own go.mod to its published
-// release (v0.34.x for v1.34.x).
+// release (v0.34.4 for v1.34.4).
 module apqn.dev/hack/control-plane/kube-apiserver
 
 go 1.24.0
