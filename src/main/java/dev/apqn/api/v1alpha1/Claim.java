@@ -1,0 +1,57 @@
+package dev.apqn.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+
+import java.util.List;
+
+/** Why a set of APQNs is off the host, and on whose behalf ({@link dev.apqn.plan.OffHostClaim}). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Claim {
+
+    /** The kinds of {@link dev.apqn.plan.OffHostClaim.Kind}, in the API's spelling. */
+    public enum Kind {
+        Reserved,
+        Collateral,
+        Kept,
+        Admin
+    }
+
+    @JsonPropertyDescription("Reserved (a reservation's matrix), Collateral (pulled in by a mask bit), Kept (after"
+            + " release with releasePolicy: Keep) or Admin (declared by an APQNPolicy).")
+    @Required
+    private Kind kind;
+
+    @JsonPropertyDescription("'namespace/name' of the reservation, or the APQNPolicy name for Admin.")
+    @Required
+    private String owner;
+
+    @JsonPropertyDescription(Docs.APQN_LIST)
+    @ListType("set")
+    private List<String> apqns;
+
+    public Kind getKind() {
+        return kind;
+    }
+
+    public void setKind(Kind kind) {
+        this.kind = kind;
+    }
+
+    public String getOwner() {
+        return owner;
+    }
+
+    public void setOwner(String owner) {
+        this.owner = owner;
+    }
+
+    public List<String> getApqns() {
+        return apqns;
+    }
+
+    public void setApqns(List<String> apqns) {
+        this.apqns = apqns;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.apqn.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+
+/** How far the agent got with one reservation's part of spec. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ReservationSync {
+
+    /** The agent's per-reservation state. */
+    public enum State {
+        Pending,
+        Applying,
+        Ready,
+        Degraded,
+        Failed,
+        PlanStale,
+        InUse,
+        Releasing,
+        Released
+    }
+
+    @JsonPropertyDescription(Docs.RESERVATION_REF)
+    @Required
+    private String reservation;
+
+    @JsonPropertyDescription(Docs.MDEV_UUID)
+    private String mdevUuid;
+
+    @JsonPropertyDescription("Pending, Applying, Ready, Degraded, Failed, PlanStale, InUse (a guest blocks"
+            + " release), Releasing or Released.")
+    @Required
+    private State state;
+
+    @JsonPropertyDescription("The spec.hostEdits.hash the agent last applied for this reservation.")
+    private String appliedHash;
+
+    @JsonPropertyDescription("A reason from the fixed vocabulary (dev.apqn.status.Reasons).")
+    private String reason;
+
+    @JsonPropertyDescription("Human-readable detail, e.g. the kernel error of a failed write.")
+    private String message;
+
+    @JsonPropertyDescription("When state last changed (RFC 3339).")
+    private String lastTransitionTime;
+
+    public String getReservation() {
+        return reservation;
+    }
+
+    public void setReservation(String reservation) {
+        this.reservation = reservation;
+    }
+
+    public String getMdevUuid() {
+        return mdevUuid;
+    }
+
+    public void setMdevUuid(String mdevUuid) {
+        this.mdevUuid = mdevUuid;
+    }
+
+    public State getState() {
+        return state;
+    }
+
+    public void setState(State state) {
+        this.state = state;
+    }
+
+    public String getAppliedHash() {
+        return appliedHash;
+    }
+
+    public void setAppliedHash(String appliedHash) {
+        this.appliedHash = appliedHash;
+    }
+
+    public String getReason() {
+        return reason;
+    }
+
+    public void setReason(String reason) {
+        this.reason = reason;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+
+    public String getLastTransitionTime() {
+        return lastTransitionTime;
+    }
+
+    public void setLastTransitionTime(String lastTransitionTime) {
+        this.lastTransitionTime = lastTransitionTime;
+    }
+}
