@@ -198,7 +198,7 @@ from_npm() {
 require_go() {
   command -v go >/dev/null 2>&1 ||
     die "'go' is not on PATH: building $1 needs Go >= 1.24 (and the Go module proxy); or place a" \
-      "v${KUBERNETES_VERSION} $1 at $(target_of "$1")"
+      "binary reporting '$(expected_version "$1")' at $(target_of "$1")"
 }
 
 check_wrapper_pins() {
