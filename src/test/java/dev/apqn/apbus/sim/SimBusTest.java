@@ -130,7 +130,7 @@ class SimBusTest {
         assertErrno(() -> s.write("/sys/bus/ap/bindings", "1"), Errno.EACCES);
         assertErrno(() -> s.read("/sys/bus/ap/drivers/vfio_ap/bind"), Errno.EACCES);
         assertErrno(() -> s.read("/sys/bus/ap/nothing"), Errno.ENOENT);
-        assertErrno(() -> s.read("/sys/bus/ap"), Errno.EINVAL);
+        assertErrno(() -> s.read("/sys/bus/ap"), Errno.EISDIR);
     }
 
     @Test
