@@ -17,6 +17,10 @@ build: ## Compile and package (no tests)
 control-plane: ## Build or reuse the pinned kube-apiserver, etcd and kubectl (cached outside the repo)
 	hack/control-plane.sh ensure
 
+.PHONY: generate
+generate: ## Regenerate the CRDs in crds/ from the Java API classes
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.apqn.api.CrdGenerator -Dexec.classpathScope=test -Dexec.args=crds
+
 .PHONY: test
 test: control-plane ## Run every test: unit (*Test) and API-server (*IT)
 	$(MVN) verify

@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -32,6 +33,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Lease", jsonPath = ".status.agent.acquireTime", type = AdditionalPrinterColumn.Type.DATE,
         getDescription = "Since when the current agent instance holds the node's Lease")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@JsonClassDescription("One node's AP state (named after the node): desired host edits from the controller, inventory and sync state from the node's agent.")
 public class APNodeState extends CustomResource<APNodeStateSpec, APNodeStateStatus> {
 
     /** Where the agents' Leases live (one per node, named {@code apqn-agent-<node>}). */

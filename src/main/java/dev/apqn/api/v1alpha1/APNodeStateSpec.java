@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
@@ -11,6 +12,7 @@ import java.util.List;
  * {@code allocations} are the durable results of selections.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the node must look like (owned by the controller): desired mdevs, allocations and concrete host edits.")
 public class APNodeStateSpec {
 
     @JsonPropertyDescription("The operator's mdevs as they must be on the node, keyed by uuid. Operator mdevs on the"

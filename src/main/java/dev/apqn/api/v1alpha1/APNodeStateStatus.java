@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -12,6 +13,7 @@ import java.util.List;
  * object per queue.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the node's agent reports (owned by the agent): capabilities, mode, inventory, mdevs and per-reservation sync state.")
 public class APNodeStateStatus {
 
     @JsonPropertyDescription(Docs.OBSERVED_GENERATION + " (of the spec the agent last acted on)")

@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -28,5 +29,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Nodes", jsonPath = ".status.matchingNodes", type = AdditionalPrinterColumn.Type.INTEGER,
         getDescription = "Nodes the policy selects")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@JsonClassDescription("Admin policy for AP queues on the selected nodes.")
 public class APQNPolicy extends CustomResource<APQNPolicySpec, APQNPolicyStatus> {
 }

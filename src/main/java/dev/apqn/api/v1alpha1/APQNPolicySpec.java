@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -10,6 +11,7 @@ import java.util.Map;
 
 /** The admin's rules for the selected nodes. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("The admin's rules for the selected nodes: host-kept APQNs, collateral approval and namespace grants.")
 public class APQNPolicySpec {
 
     /** Whether plans that take collateral APQNs from the host need the user's approval. */

@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -8,6 +9,7 @@ import java.util.List;
 
 /** What the controller reports about a policy. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the controller reports about the policy.")
 public class APQNPolicyStatus {
 
     @JsonPropertyDescription(Docs.OBSERVED_GENERATION)

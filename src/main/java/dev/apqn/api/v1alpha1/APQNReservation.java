@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -31,6 +32,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Mdev", jsonPath = ".status.mdevUuid", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "UUID of the vfio_ap mediated device")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@JsonClassDescription("Reserves AP queues (APQNs: crypto adapter x domain) on an IBM Z node for a KVM guest, as one vfio_ap mediated device.")
 public class APQNReservation extends CustomResource<APQNReservationSpec, APQNReservationStatus> implements Namespaced {
 
     public static final String GROUP = "apqn.dev";

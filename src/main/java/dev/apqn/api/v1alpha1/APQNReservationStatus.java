@@ -1,5 +1,6 @@
 package dev.apqn.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -8,6 +9,7 @@ import java.util.List;
 
 /** What the controller reports about a reservation (written by the controller only). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the controller reports (owned by the controller): phase, conditions, the plan, per-APQN state and how to use the mdev.")
 public class APQNReservationStatus {
 
     @JsonPropertyDescription(Docs.OBSERVED_GENERATION)

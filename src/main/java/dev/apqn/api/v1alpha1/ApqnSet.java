@@ -3,7 +3,6 @@ package dev.apqn.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.List;
 
@@ -15,14 +14,12 @@ public class ApqnSet {
     @Size(max = 256)
     @ListType("set")
     @ItemFormat(minimum = 0, maximum = 255)
-    @ValidationRule(value = "self.all(a, a >= 0 && a <= 255)", message = "adapters: adapter numbers are decimal integers 0-255")
     private List<Integer> adapters;
 
     @JsonPropertyDescription("Whole domains (on every adapter). " + Docs.DOMAIN_LIST)
     @Size(max = 256)
     @ListType("set")
     @ItemFormat(minimum = 0, maximum = 255)
-    @ValidationRule(value = "self.all(d, d >= 0 && d <= 255)", message = "domains: domain numbers are decimal integers 0-255")
     private List<Integer> domains;
 
     @JsonPropertyDescription("Single APQNs. " + Docs.APQN_LIST)

@@ -25,7 +25,6 @@ public class Grant {
     @Size(min = 1, max = 256)
     @ListType("set")
     @ItemFormat(minimum = 0, maximum = 255)
-    @ValidationRule(value = "self.all(a, a >= 0 && a <= 255)", message = "adapters: adapter numbers are decimal integers 0-255")
     private List<Integer> adapters;
 
     @JsonPropertyDescription("Domains the namespaces may use (on any granted adapter). Omit for any domain. "
@@ -33,7 +32,6 @@ public class Grant {
     @Size(min = 1, max = 256)
     @ListType("set")
     @ItemFormat(minimum = 0, maximum = 255)
-    @ValidationRule(value = "self.all(d, d >= 0 && d <= 255)", message = "domains: domain numbers are decimal integers 0-255")
     private List<Integer> domains;
 
     @JsonPropertyDescription("Single APQNs the namespaces may use, in addition. " + Docs.APQN_LIST)

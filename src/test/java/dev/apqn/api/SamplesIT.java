@@ -1,0 +1,84 @@
+package dev.apqn.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.apqn.testing.WithKubeApiServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * deploy/samples/*.yaml are accepted as they are; in deploy/samples/errors/, invalid-*.yaml are
+ * rejected by the API server and everything else (conflicts the controller reports) is accepted.
+ */
+@WithKubeApiServer(crds = "crds")
+class SamplesIT {
+
+    static final Path SAMPLES = Path.of("deploy", "samples");
+
+    static Stream<Path> valid() throws IOException {
+        return files(SAMPLES).stream();
+    }
+
+    static Stream<Path> errors() throws IOException {
+        return files(SAMPLES.resolve("errors")).stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valid")
+    void sampleIsAccepted(Path file, KubernetesClient client) throws IOException {
+        for (HasMetadata item : load(client, file)) {
+            ensureNamespace(client, item);
+            var created = client.resource(item).fieldManager("samples-it").forceConflicts().serverSideApply();
+            assertThat(created.getMetadata().getUid()).isNotBlank();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("errors")
+    void errorSampleIsRejectedOnlyIfNamedInvalid(Path file, KubernetesClient client) throws IOException {
+        for (HasMetadata item : load(client, file)) {
+            ensureNamespace(client, item);
+            if (file.getFileName().toString().startsWith("invalid-")) {
+                assertThatThrownBy(() -> client.resource(item).create())
+                        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                            assertThat(e.getCode()).isEqualTo(422);
+                            assertThat(e.getStatus().getMessage()).contains("spec.");
+                        });
+            } else {
+                assertThat(client.resource(item).create().getMetadata().getUid()).isNotBlank();
+            }
+        }
+    }
+
+    static List<HasMetadata> load(KubernetesClient client, Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            var items = client.load(in).items();
+            assertThat(items).as(file + " holds objects").isNotEmpty();
+            return items;
+        }
+    }
+
+    static void ensureNamespace(KubernetesClient client, HasMetadata item) {
+        String ns = item.getMetadata().getNamespace();
+        if (ns != null && client.namespaces().withName(ns).get() == null) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+                    .create();
+        }
+    }
+
+    static List<Path> files(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList();
+        }
+    }
+}
