@@ -81,6 +81,10 @@ public final class Planner {
 
         private final BitSet[] uByA = new BitSet[ApMask.BITS];
         private final BitSet[] uByD = new BitSet[ApMask.BITS];
+        private final BitSet[] claimedByA = new BitSet[ApMask.BITS];
+        private final BitSet[] claimedByD = new BitSet[ApMask.BITS];
+        private final BitSet apmaskBits = new BitSet();
+        private final BitSet aqmaskBits = new BitSet();
         private final BitSet offA = new BitSet();
         private final BitSet offD = new BitSet();
         private final BitSet opA = new BitSet();
@@ -114,13 +118,23 @@ public final class Planner {
             for (int i = 0; i < ApMask.BITS; i++) {
                 uByA[i] = new BitSet();
                 uByD[i] = new BitSet();
+                claimedByA[i] = new BitSet();
+                claimedByD[i] = new BitSet();
             }
             node.configuredAdapters().ids().forEach(a -> node.configuredDomains().ids().forEach(d -> addU(a, d)));
             node.queues().keySet().forEach(q -> addU(q.adapter(), q.domain()));
+            node.apmask().ids().forEach(apmaskBits::set);
+            node.aqmask().ids().forEach(aqmaskBits::set);
             node.foreignAdaptersOff().ids().forEach(foreignA::set);
             node.foreignDomainsOff().ids().forEach(foreignD::set);
             offA.or(foreignA);
             offD.or(foreignD);
+        }
+
+        /** Someone (a holder, a KEPT or ADMIN claim, a foreign mdev) has this APQN: a fast pre-check for collateral. */
+        private void mark(Apqn q) {
+            claimedByA[q.adapter()].set(q.domain());
+            claimedByD[q.domain()].set(q.adapter());
         }
 
         private void addU(int a, int d) {
@@ -136,7 +150,10 @@ public final class Planner {
                 }
             }
             for (ForeignMdev m : node.foreignMdevs()) {
-                m.matrix().apqns().forEach(q -> foreignMdevOf.putIfAbsent(q, m.uuid()));
+                m.matrix().apqns().forEach(q -> {
+                    foreignMdevOf.putIfAbsent(q, m.uuid());
+                    mark(q);
+                });
             }
             policy.keptApqns().forEach(keptSet::add);
             for (int a = 0; a < ApMask.BITS; a++) {
@@ -165,6 +182,7 @@ public final class Planner {
             for (ReservationInput r : sorted(active)) {
                 r.current().ifPresent(c -> c.matrix().apqns().forEach(q -> {
                     String prev = currentHolder.putIfAbsent(q, r.key());
+                    mark(q);
                     if (prev != null && !prev.equals(r.key())) {
                         warnings.add("APNodeState.spec records " + q + " for both " + prev + " and " + r.key()
                                 + "; " + prev + " keeps it");
@@ -175,13 +193,17 @@ public final class Planner {
                 kept.computeIfAbsent(c.owner(), k -> new TreeSet<>()).addAll(c.apqns());
             }
             for (var e : kept.entrySet()) {
-                e.getValue().forEach(q -> currentHolder.putIfAbsent(q, e.getKey()));
+                e.getValue().forEach(q -> {
+                    currentHolder.putIfAbsent(q, e.getKey());
+                    mark(q);
+                });
             }
 
             requireForeignMdevs();
             if (!policy.adminOffHost().isEmpty()) {
                 admin.put(policy.name(), new TreeSet<>(policy.adminOffHost()));
                 adminApqns.addAll(policy.adminOffHost());
+                policy.adminOffHost().forEach(this::mark);
                 require(policy.adminOffHost(), policy.name(), "admin-declared APQNs of policy " + policy.name());
             }
             for (var e : kept.entrySet()) {
@@ -247,6 +269,7 @@ public final class Planner {
                     String owner = "mdev/" + m.uuid();
                     admin.computeIfAbsent(owner, k -> new TreeSet<>()).addAll(need);
                     adminApqns.addAll(need);
+                    need.forEach(this::mark);
                     require(need, owner, "APQNs of mdev " + m.uuid() + " (not made by the operator)");
                 }
             }
@@ -259,7 +282,7 @@ public final class Planner {
                 return;
             }
             List<Set<Apqn>> parts = isRectangle(apqns) ? List.of(new HashSet<>(apqns))
-                    : apqns.stream().map(q -> (Set<Apqn>) Set.of(q)).toList();
+                    : apqns.stream().map(q -> Set.of(q)).toList();
             for (Set<Apqn> part : parts) {
                 Cover c = bestCover(part, owner, false);
                 if (c.blocked()) {
@@ -469,7 +492,10 @@ public final class Planner {
 
         private void allocate(String key, Matrix matrix, UUID uuid) {
             List<Apqn> apqns = matrix.apqns();
-            apqns.forEach(q -> heldBy.put(q, key));
+            apqns.forEach(q -> {
+                heldBy.put(q, key);
+                mark(q);
+            });
             reserved.computeIfAbsent(key, k -> new TreeSet<>()).addAll(apqns);
             SortedSet<Apqn> k = kept.get(key);
             if (k != null) {
@@ -533,7 +559,7 @@ public final class Planner {
         // ---------------------------------------------------------------- mask covers
 
         record Cover(BitSet rows, BitSet cols, boolean useAdapters, boolean blocked, SortedSet<Apqn> blockingA,
-                     SortedSet<Apqn> blockingD, SortedSet<Apqn> collateral, int newCost) {
+                     SortedSet<Apqn> blockingD, SortedSet<Apqn> collateral, int newCost, int totalCost) {
 
             SortedSet<Apqn> blocking() {
                 SortedSet<Apqn> b = new TreeSet<>(blockingA);
@@ -551,11 +577,16 @@ public final class Planner {
         }
 
         /**
-         * The cheapest cover of {@code rect} (a rectangle) in the target so far. With {@code strict},
+         * The cheapest cover of {@code rect} (must be a full rectangle) in the target so far. With {@code strict},
          * a cover that takes a kept APQN is not allowed and {@code blocked} reports that both are
          * forbidden; without it the cheaper forbidden one is returned (for claims that must hold).
          */
         Cover bestCover(Set<Apqn> rect, String self, boolean strict) {
+            return bestCover(rect, self, strict, true);
+        }
+
+        /** {@code collect=false} prices only: the collateral set stays empty, the counts are exact. */
+        Cover bestCover(Set<Apqn> rect, String self, boolean strict, boolean collect) {
             BitSet rows = new BitSet();
             BitSet cols = new BitSet();
             for (Apqn q : rect) {
@@ -566,7 +597,7 @@ public final class Planner {
             }
             SortedSet<Apqn> emptySet = new TreeSet<>();
             if (rows.isEmpty()) {
-                return new Cover(rows, cols, true, false, emptySet, emptySet, emptySet, 0);
+                return new Cover(rows, cols, true, false, emptySet, emptySet, emptySet, 0, 0);
             }
             SortedSet<Apqn> blockA = new TreeSet<>();
             SortedSet<Apqn> blockD = new TreeSet<>();
@@ -584,8 +615,14 @@ public final class Planner {
             }
             int[] costA = new int[2];
             int[] costD = new int[2];
-            SortedSet<Apqn> colA = collateral(rows, true, rect, self, costA);
-            SortedSet<Apqn> colD = collateral(cols, false, rect, self, costD);
+            BitSet rectA = new BitSet();
+            BitSet rectD = new BitSet();
+            rect.forEach(q -> {
+                rectA.set(q.adapter());
+                rectD.set(q.domain());
+            });
+            SortedSet<Apqn> colA = collateral(rows, true, rectA, rectD, self, costA, collect);
+            SortedSet<Apqn> colD = collateral(cols, false, rectA, rectD, self, costD, collect);
             boolean okA = blockA.isEmpty();
             boolean okD = blockD.isEmpty();
             boolean chooseA;
@@ -598,44 +635,58 @@ public final class Planner {
             }
             boolean blocked = !okA && !okD && strict;
             return chooseA
-                    ? new Cover(rows, cols, true, blocked, blockA, blockD, colA, costA[0])
-                    : new Cover(rows, cols, false, blocked, blockA, blockD, colD, costD[0]);
+                    ? new Cover(rows, cols, true, blocked, blockA, blockD, colA, costA[0], costA[1])
+                    : new Cover(rows, cols, false, blocked, blockA, blockD, colD, costD[0], costD[1]);
         }
 
-        /** Collateral of clearing {@code bits} (adapters or domains): host-owned-in-target APQNs of U outside rect and not claimed. */
-        SortedSet<Apqn> collateral(BitSet bits, boolean adapters, Set<Apqn> rect, String self, int[] cost) {
+        /**
+         * Collateral of clearing {@code bits} (adapters or domains): APQNs of U still host-owned in the
+         * target, outside the rectangle rectA×rectD, not claimed by another holder, KEPT, ADMIN or a
+         * foreign mdev. {@code cost[0]} counts those host-owned now (new collateral), {@code cost[1]} all.
+         * Word-parallel on BitSets; per-APQN work only for claimed APQNs and when collecting.
+         */
+        SortedSet<Apqn> collateral(BitSet bits, boolean adapters, BitSet rectA, BitSet rectD, String self, int[] cost,
+                                   boolean collect) {
             SortedSet<Apqn> out = new TreeSet<>();
             int fresh = 0;
+            int total = 0;
             for (int b = bits.nextSetBit(0); b >= 0; b = bits.nextSetBit(b + 1)) {
-                BitSet other = adapters ? uByA[b] : uByD[b];
-                BitSet otherOff = adapters ? offD : offA;
-                for (int o = other.nextSetBit(0); o >= 0; o = other.nextSetBit(o + 1)) {
-                    if (otherOff.get(o)) {
-                        continue;
-                    }
+                BitSet cand = (BitSet) (adapters ? uByA[b] : uByD[b]).clone();
+                cand.andNot(adapters ? offD : offA);
+                if ((adapters ? rectA : rectD).get(b)) {
+                    cand.andNot(adapters ? rectD : rectA);
+                }
+                BitSet claimed = (BitSet) (adapters ? claimedByA[b] : claimedByD[b]).clone();
+                claimed.and(cand);
+                for (int o = claimed.nextSetBit(0); o >= 0; o = claimed.nextSetBit(o + 1)) {
                     Apqn q = adapters ? Apqn.of(b, o) : Apqn.of(o, b);
-                    if (rect.contains(q) || foreignMdevOf.containsKey(q) || adminApqns.contains(q)) {
-                        continue;
-                    }
                     String h = heldBy.getOrDefault(q, currentHolder.get(q));
-                    if (h != null && !h.equals(self)) {
-                        continue;
+                    if (foreignMdevOf.containsKey(q) || adminApqns.contains(q) || h != null && !h.equals(self)) {
+                        cand.clear(o);
                     }
-                    out.add(q);
-                    if (hostOwnedNow(q)) {
-                        fresh++;
+                }
+                total += cand.cardinality();
+                boolean bitHostNow = (adapters ? apmaskBits : aqmaskBits).get(b);
+                if (bitHostNow) {
+                    BitSet now = (BitSet) cand.clone();
+                    now.and(adapters ? aqmaskBits : apmaskBits);
+                    fresh += now.cardinality();
+                }
+                if (collect) {
+                    for (int o = cand.nextSetBit(0); o >= 0; o = cand.nextSetBit(o + 1)) {
+                        out.add(adapters ? Apqn.of(b, o) : Apqn.of(o, b));
                     }
                 }
             }
             cost[0] = fresh;
-            cost[1] = out.size();
+            cost[1] = total;
             return out;
         }
 
         /** New collateral and total collateral of the best allowed cover of a candidate rectangle; null if none is allowed. */
         int[] coverCost(Set<Apqn> rect, String self) {
-            Cover c = bestCover(rect, self, true);
-            return c.blocked() ? null : new int[] {c.newCost(), c.collateral().size()};
+            Cover c = bestCover(rect, self, true, false);
+            return c.blocked() ? null : new int[] {c.newCost(), c.totalCost()};
         }
 
         private void apply(Cover c, String owner) {
@@ -798,8 +849,12 @@ public final class Planner {
             Set<String> seen = new HashSet<>();
             for (int s : ac) {
                 BitSet fs = free.get(s);
+                int[] overlap = new int[ApMask.BITS];
+                for (int a : ac) {
+                    overlap[a] = intersect(fs, free.get(a));
+                }
                 List<Comparator<Integer>> orders = List.of(
-                        Comparator.<Integer>comparingInt(a -> -intersect(fs, free.get(a)))
+                        Comparator.<Integer>comparingInt(a -> -overlap[a])
                                 .thenComparingInt(a -> adapterCost[a]).thenComparingInt(a -> a),
                         Comparator.<Integer>comparingInt(a -> adapterCost[a]).thenComparingInt(a -> a));
                 for (Comparator<Integer> order : orders) {

@@ -113,4 +113,29 @@ class MaskCoverTest {
         ReservationPlan rp = allocated(plan(node, r), "ns/r");
         assertThat(rp.affectedGuestQueues()).containsExactly(Apqn.parse("01.0002"));
     }
+
+    @Test
+    void controlDomainsOutsideTheNodeConfiguration_areAllocatedWithAWarning() {
+        NodeInput node = node(range(1, 2), range(1, 4)).configured(range(1, 2), range(1, 4), ids(1, 2)).build();
+        ReservationRequest.Explicit withCtl = new ReservationRequest.Explicit(apqns("01.0001"), ids(2, 9));
+        ReservationPlan rp = allocated(plan(node, res("ns/r", 0, withCtl)), "ns/r");
+        assertThat(rp.matrix().controlDomains()).isEqualTo(ids(2, 9));
+        assertThat(rp.warnings()).anySatisfy(w -> assertThat(w).contains("spec.controlDomains 9"));
+    }
+
+    @Test
+    void configuredApqnWithoutQueueDevice_costsTheRunningGuestItsAdapter() {
+        NodeInput node = node(ids(1), ids(1))
+                .queue(Apqn.parse("01.0001"), CEX8_CCA.withVfio(dev.apqn.apbus.ApQueue.VfioStatus.IN_USE))
+                .configured(ids(1), ids(1, 2), ApMask.none()).masks(ApMask.all().without(1), ApMask.all()).build();
+        ReservationInput grow = holder("ns/r", 0, explicit("01.0001", "01.0002"), dev.apqn.apbus.Matrix.of(ids(1), ids(1)));
+        ReservationPlan rp = allocated(plan(node, grow), "ns/r");
+        assertThat(rp.affectedGuestQueues()).containsExactly(Apqn.parse("01.0001"));
+        assertThat(rp.warnings()).anySatisfy(w -> assertThat(w).contains("01.0002").contains("guest_matrix"));
+    }
+
+    @Test
+    void planHashIsSha256OfTheCanonicalText() {
+        assertThat(PlanHash.shortSha256("abc")).isEqualTo("ba7816bf8f01cfea");
+    }
 }
