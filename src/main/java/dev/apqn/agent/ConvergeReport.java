@@ -1,0 +1,58 @@
+package dev.apqn.agent;
+
+import dev.apqn.apbus.Apqn;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * What one {@link HostConverger#converge} did and found; no Kubernetes types, so that the
+ * node-state reconciler can turn it into {@code APNodeState.status}, conditions and events.
+ *
+ * @param inventoryGeneration the agent's inventory generation after this converge
+ * @param restoring           the node rebooted and the agent is re-converging from scratch
+ * @param hostEdits           the state of the host edits (masks / overrides): READY, APPLYING,
+ *                            PLAN_STALE, IN_USE (a give-back held by an assignment) or FAILED
+ * @param hostEditsReason     a sentence for that state
+ * @param mdevs               every operator mdev: wanted ones and ones still being released
+ * @param offHost             APQNs (existing queue devices) not with the host drivers now
+ * @param unaccounted         APQNs off the host because of the operator that no claim covers
+ *                            (the invariant says this is empty)
+ * @param foreign             mdevs and mask bits the operator did not make, left alone
+ * @param drifts              hand edits of what the operator owns found in this converge
+ * @param events              one sentence per host change made (for Kubernetes events)
+ * @param inFlightAtWrite     estimated requests in flight on the flipped queues when they were taken
+ *                            from the host (0 when nothing was taken)
+ * @param drainTimedOut       the drain bound passed with requests still in flight
+ */
+public record ConvergeReport(long inventoryGeneration, boolean restoring, SyncState hostEdits, String hostEditsReason,
+                             SortedMap<UUID, MdevStatus> mdevs, SortedSet<Apqn> offHost, SortedSet<Apqn> unaccounted,
+                             List<String> foreign, List<String> drifts, List<String> events, int inFlightAtWrite,
+                             boolean drainTimedOut) {
+
+    public ConvergeReport {
+        Objects.requireNonNull(hostEdits, "hostEdits");
+        hostEditsReason = hostEditsReason == null ? "" : hostEditsReason;
+        mdevs = Collections.unmodifiableSortedMap(new TreeMap<>(mdevs));
+        offHost = Collections.unmodifiableSortedSet(new TreeSet<>(offHost));
+        unaccounted = Collections.unmodifiableSortedSet(new TreeSet<>(unaccounted));
+        foreign = List.copyOf(foreign);
+        drifts = List.copyOf(drifts);
+        events = List.copyOf(events);
+    }
+
+    public MdevStatus mdev(UUID uuid) {
+        return mdevs.get(uuid);
+    }
+
+    /** Host edits done and every wanted mdev Ready, nothing left to release. */
+    public boolean converged() {
+        return hostEdits == SyncState.READY && mdevs.values().stream().allMatch(m -> m.wanted() && m.ready());
+    }
+}
