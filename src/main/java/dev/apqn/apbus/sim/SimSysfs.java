@@ -162,7 +162,19 @@ public final class SimSysfs implements Sysfs {
     @Override
     public Optional<String> readLink(String path) throws SysfsException {
         return inLock(Operation.READLINK, path, null, () -> {
-            Resolved r = resolve(path, false, Operation.READLINK, null);
+            Resolved r;
+            try {
+                r = resolve(path, false, Operation.READLINK, null);
+            } catch (SysfsException e) {
+                // same contract as FileSysfs: a missing entry in an existing directory (an unbound
+                // queue's "driver" link) is "not a link"; a missing directory is ENOENT
+                String parent = path.substring(0, Math.max(1, path.lastIndexOf('/')));
+                if (e.errno() == Errno.ENOENT && !parent.equals(path)) {
+                    resolve(parent, true, Operation.READLINK, null);
+                    return Optional.empty();
+                }
+                throw e;
+            }
             return r.node instanceof LinkNode l ? Optional.of(l.target) : Optional.empty();
         });
     }
