@@ -1,0 +1,94 @@
+package dev.apqn.agent.kube;
+
+import dev.apqn.api.v1alpha1.APNodeState;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Kubernetes Events about one node's APNodeState (style practice 14): typed reasons from
+ * {@link dev.apqn.status.Reasons}, Warning for problems, emitted on transitions only, de-duplicated
+ * by a name derived from reason and message (a repeat within the agent's memory is dropped, one the
+ * server already has is ignored). Events live in the agent namespace (the agent may create events
+ * only there); the involved object is the cluster-scoped APNodeState. Never fails a reconcile.
+ */
+final class AgentEvents {
+
+    private static final Logger LOG = Logger.getLogger(AgentEvents.class);
+    private static final int MEMORY = 256;
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String node;
+    private final String component;
+    private final Set<String> sent = new LinkedHashSet<>();
+
+    AgentEvents(KubernetesClient client, String namespace, String node, String component) {
+        this.client = client;
+        this.namespace = namespace;
+        this.node = node;
+        this.component = component;
+    }
+
+    void normal(APNodeState about, String reason, String message) {
+        emit(about, "Normal", reason, message);
+    }
+
+    void warning(APNodeState about, String reason, String message) {
+        emit(about, "Warning", reason, message);
+    }
+
+    private void emit(APNodeState about, String type, String reason, String message) {
+        String msg = NodeStatusBuilder.cut(message);
+        String name = "apnodestate-" + node + "." + hash(about.getMetadata().getUid() + type + reason + msg);
+        synchronized (sent) {
+            if (!sent.add(name)) {
+                return;
+            }
+            if (sent.size() > MEMORY) {
+                var it = sent.iterator();
+                it.next();
+                it.remove();
+            }
+        }
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        Event e = new EventBuilder()
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .withNewInvolvedObject().withApiVersion(about.getApiVersion()).withKind(about.getKind())
+                .withName(about.getMetadata().getName()).withUid(about.getMetadata().getUid())
+                .withResourceVersion(about.getMetadata().getResourceVersion()).endInvolvedObject()
+                .withType(type).withReason(reason).withMessage(msg)
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .withNewSource().withComponent(component).withHost(node).endSource()
+                .withReportingComponent("apqn.dev/" + component).withReportingInstance(node)
+                .build();
+        try {
+            client.v1().events().inNamespace(namespace).resource(e).create();
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 409) {
+                LOG.debugf("node %s: event %s not recorded: %s", node, reason, ex.getMessage());
+            }
+        } catch (RuntimeException ex) {
+            LOG.debugf("node %s: event %s not recorded: %s", node, reason, ex.toString());
+        }
+    }
+
+    private static String hash(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

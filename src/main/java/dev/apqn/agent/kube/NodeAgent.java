@@ -1,0 +1,501 @@
+package dev.apqn.agent.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.apqn.agent.ConvergeReport;
+import dev.apqn.agent.HostConverger;
+import dev.apqn.agent.IntentLedger;
+import dev.apqn.api.v1alpha1.APNodeState;
+import dev.apqn.api.v1alpha1.APNodeStateSpec;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.api.v1alpha1.AgentStatus;
+import dev.apqn.api.v1alpha1.Allocation;
+import dev.apqn.api.v1alpha1.HostTargetMapper;
+import dev.apqn.apbus.ApBus;
+import dev.apqn.apbus.ApInventory;
+import dev.apqn.apbus.FileSysfs;
+import dev.apqn.apbus.SysfsApBus;
+import dev.apqn.apbus.sim.MachineProfiles;
+import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.plan.HostTarget;
+import dev.apqn.status.Conditions;
+import dev.apqn.status.Reasons;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The node agent's Kubernetes side for one node: a lightweight object (its node name, its
+ * {@link ApBus}, a client) that many instances of can share one JVM ({@link AgentRuntime}).
+ *
+ * <ul>
+ *   <li>Watches only its own {@code APNodeState}: one Fabric8 informer with the field selector
+ *       {@code metadata.name=<node>}; it never lists other nodes' objects, never reads or writes
+ *       {@code APQNReservation}s and never writes {@code spec}.</li>
+ *   <li>On a spec change (metadata.generation or uid), every {@link AgentSettings#resyncPeriod()} (drift,
+ *       inventory changes, reboots) and after progress, maps {@code spec} to a {@link HostTarget}
+ *       ({@link HostTargetMapper}) and runs the {@link HostConverger}: one pass at a time per agent
+ *       on the shared worker pool; triggers that arrive meanwhile coalesce into one more pass.</li>
+ *   <li>Writes {@code status} with server-side apply (field manager {@link AgentSettings#fieldManager()},
+ *       forced) only when the status built by {@link NodeStatusBuilder} differs from the one the
+ *       server has; an idle resync makes no API call.</li>
+ *   <li>Liveness is its Lease ({@link AgentLease}), created even while the APNodeState does not exist
+ *       (the controller creates it; the agent waits for it).</li>
+ *   <li>A spec without {@code hostEdits} (not planned yet) is not executed: the agent only reports
+ *       the inventory the controller plans against, and leaves what its ledger owns alone.</li>
+ * </ul>
+ * Start with {@link #start()}; {@link #close()} stops watching and renewing and waits for a running
+ * pass (bounded), so a fresh agent may take over the same node.
+ */
+public final class NodeAgent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class);
+    /** The field the informer selects on. */
+    public static final String NAME_FIELD = "metadata.name";
+
+    private final AgentRuntime runtime;
+    private final boolean ownsRuntime;
+    private final String node;
+    private final ApBus bus;
+    private final HostAccess host;
+    private final HostConverger converger;
+    private final AgentSettings settings;
+    private final AgentLease lease;
+    private final AgentEvents events;
+    private final Optional<SimKernel> simulated;
+    private final List<Consumer<ConvergeReport>> listeners = new CopyOnWriteArrayList<>();
+
+    private final Object mon = new Object();
+    private boolean pending;
+    private boolean active;
+    private boolean closed;
+    private Thread worker;
+
+    private SharedIndexInformer<APNodeState> informer;
+    private ScheduledFuture<?> leaseTask;
+    private ScheduledFuture<?> resyncTask;
+
+    // worker-thread state
+    private int recoveredAtStart;
+    private String lastCompleted;
+    private final Map<String, Integer> inFlightAtTakeover = new HashMap<>();
+    private JsonNode lastWritten;
+    private String rvBeforeLastWrite;
+    private volatile long passes;
+    private volatile long statusWrites;
+
+    /**
+     * A stand-alone agent for a real node (its own one-worker runtime, closed with it): lock at
+     * {@code /run/lock/s390apconfig.lock}, boot id from {@code /proc}.
+     */
+    public NodeAgent(KubernetesClient client, String node, ApBus bus, Path ledgerDir, AgentSettings settings) {
+        this(new AgentRuntime(client, settings, 1, 1, false), true, node, bus, ledgerDir, HostAccess.node(), Optional.empty());
+    }
+
+    /** An agent on a shared runtime (not started). */
+    public NodeAgent(AgentRuntime runtime, String node, ApBus bus, Path ledgerDir, HostAccess host) {
+        this(runtime, false, node, bus, ledgerDir, host, Optional.empty());
+    }
+
+    NodeAgent(AgentRuntime runtime, boolean ownsRuntime, String node, ApBus bus, Path ledgerDir, HostAccess host,
+              Optional<SimKernel> simulated) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.ownsRuntime = ownsRuntime;
+        this.node = Objects.requireNonNull(node, "node");
+        this.bus = Objects.requireNonNull(bus, "bus");
+        this.host = Objects.requireNonNull(host, "host");
+        this.settings = runtime.settings();
+        this.simulated = simulated;
+        this.converger = new HostConverger(bus, host.lock(), Objects.requireNonNull(ledgerDir, "ledgerDir"), host.bootId(), host.clock());
+        String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
+        this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
+        this.events = new AgentEvents(runtime.client(), settings.leaseNamespace(), node, settings.fieldManager());
+    }
+
+    /**
+     * The role entry point for the application's startup bean (not started): {@code sysfs} runs
+     * {@code new SysfsApBus(new FileSysfs(sysfsRoot))} on a real node; {@code simulated} boots a
+     * simulated kernel from {@code profile} (a shipped profile name or a YAML file), with its AP
+     * configuration lock beside the ledger directory.
+     */
+    public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
+                                       String profile, Path ledgerDir, AgentSettings settings) {
+        Objects.requireNonNull(backend, "backend");
+        var runtime = new AgentRuntime(client, settings, 1, 1, false);
+        return switch (backend) {
+            case sysfs -> new NodeAgent(runtime, true, nodeName,
+                    new SysfsApBus(new FileSysfs(sysfsRoot == null ? Path.of("/sys") : sysfsRoot)), ledgerDir, HostAccess.node(),
+                    Optional.empty());
+            case simulated -> {
+                if (profile == null || profile.isBlank()) {
+                    throw new IllegalArgumentException("the simulated backend needs a machine profile (apqn.agent.profile)");
+                }
+                SimKernel kernel = SimKernel.boot(MachineProfiles.resolve(profile), nodeName.hashCode());
+                Path lockFile = ledgerDir.toAbsolutePath().getParent().resolve("apqn-sim-lock").resolve(nodeName + ".lock");
+                mkdirs(lockFile.getParent());
+                yield new NodeAgent(runtime, true, nodeName, new SysfsApBus(new SimSysfs(kernel)), ledgerDir,
+                        HostAccess.simulated(kernel, nodeName, lockFile), Optional.of(kernel));
+            }
+        };
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public AgentLease lease() {
+        return lease;
+    }
+
+    /** The simulated kernel, for agents made by {@link #fromConfig} with the simulated backend. */
+    public Optional<SimKernel> simulatedKernel() {
+        return simulated;
+    }
+
+    /** Converge passes run so far (for tests and the benchmark). */
+    public long passes() {
+        return passes;
+    }
+
+    /** Status writes made so far (for tests and the benchmark). */
+    public long statusWrites() {
+        return statusWrites;
+    }
+
+    /** Called on the worker after each converge (for the demo and tests); must not block. */
+    public NodeAgent onReport(Consumer<ConvergeReport> listener) {
+        listeners.add(Objects.requireNonNull(listener));
+        return this;
+    }
+
+    // =============================================================================================
+
+    /** Renews the Lease, opens the informer on its own APNodeState, schedules resyncs. */
+    public NodeAgent start() {
+        synchronized (mon) {
+            if (closed) {
+                throw new IllegalStateException("agent for " + node + " is closed");
+            }
+        }
+        try {
+            recoveredAtStart = converger.ledger().openIntents().size();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the intent ledger of " + node, e);
+        }
+        renewLease();
+        long renewMs = settings.leaseRenew().toMillis();
+        leaseTask = runtime.scheduler().scheduleWithFixedDelay(this::renewLease, renewMs, renewMs, TimeUnit.MILLISECONDS);
+        informer = runtime.client().resources(APNodeState.class).withField(NAME_FIELD, node).inform(new Handler(), 0);
+        long resyncMs = settings.resyncPeriod().toMillis();
+        resyncTask = runtime.scheduler().scheduleWithFixedDelay(this::trigger, resyncMs, resyncMs, TimeUnit.MILLISECONDS);
+        trigger();
+        return this;
+    }
+
+    private final class Handler implements ResourceEventHandler<APNodeState> {
+        @Override
+        public void onAdd(APNodeState obj) {
+            trigger();
+        }
+
+        @Override
+        public void onUpdate(APNodeState old, APNodeState now) {
+            // status writes (ours) do not move metadata.generation; spec edits and re-creations do
+            if (!Objects.equals(old.getMetadata().getGeneration(), now.getMetadata().getGeneration())
+                    || !Objects.equals(old.getMetadata().getUid(), now.getMetadata().getUid())) {
+                trigger();
+            }
+        }
+
+        @Override
+        public void onDelete(APNodeState obj, boolean deletedFinalStateUnknown) {
+            trigger();
+        }
+    }
+
+    private void renewLease() {
+        try {
+            lease.renew();
+        } catch (RuntimeException e) {
+            LOG.warnf("node %s: cannot renew Lease %s/%s: %s", node, settings.leaseNamespace(), AgentLease.name(node), e.getMessage());
+        }
+    }
+
+    /** Asks for a pass; bursts coalesce into one pass after the running one. */
+    public void trigger() {
+        synchronized (mon) {
+            if (closed) {
+                return;
+            }
+            pending = true;
+            if (active) {
+                return;
+            }
+            active = true;
+        }
+        try {
+            runtime.workers().execute(this::runPasses);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            synchronized (mon) {
+                active = false;
+                mon.notifyAll();
+            }
+        }
+    }
+
+    private void runPasses() {
+        synchronized (mon) {
+            worker = Thread.currentThread();
+        }
+        try {
+            while (true) {
+                synchronized (mon) {
+                    if (!pending || closed) {
+                        return;
+                    }
+                    pending = false;
+                }
+                passSafely();
+            }
+        } finally {
+            synchronized (mon) {
+                worker = null;
+                active = false;
+                mon.notifyAll();
+            }
+        }
+    }
+
+    private void passSafely() {
+        try {
+            boolean again = pass();
+            if (again) {
+                retryLater();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.warnf("node %s: converge pass failed; retrying in %s: %s", node, settings.retryDelay(), e.toString());
+            retryLater();
+        }
+    }
+
+    private void retryLater() {
+        synchronized (mon) {
+            if (closed) {
+                return;
+            }
+        }
+        try {
+            runtime.scheduler().schedule(this::trigger, settings.retryDelay().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // runtime closing
+        }
+    }
+
+    /** One pass. Returns true when another pass soon is worthwhile (progress made, intents open). */
+    private boolean pass() throws Exception {
+        passes++;
+        APNodeState obj = informer == null ? null : informer.getStore().getByKey(node);
+        if (obj == null) {
+            lastWritten = null;
+            return false; // the controller has not created it yet (or deleted it): only the Lease
+        }
+        APNodeStateSpec spec = obj.getSpec();
+        Optional<HostTarget> target;
+        try {
+            target = HostTargetMapper.fromSpec(spec);
+        } catch (RuntimeException e) {
+            LOG.warnf("node %s: spec cannot be read as host edits, not executed: %s", node, e.getMessage());
+            target = Optional.empty();
+        }
+        Optional<ConvergeReport> report = Optional.empty();
+        long generation;
+        if (target.isPresent()) {
+            ConvergeReport r = converger.converge(target.get(), settings.drain());
+            report = Optional.of(r);
+            generation = r.inventoryGeneration();
+            listeners.forEach(l -> l.accept(r));
+        } else {
+            generation = converger.inventoryGeneration();
+        }
+        ApInventory inv = bus.refresh(); // the converger's last full read, brought up to date cheaply
+        IntentLedger ledger = converger.ledger();
+        noteReport(report);
+
+        var o = new NodeStatusBuilder.Observation(inv, report, target,
+                spec == null || spec.getHostEdits() == null ? null : spec.getHostEdits().getHash(), allocated(spec),
+                ledger.owned(), ledger.openIntents(), recoveredAtStart, lastCompleted, generation,
+                obj.getMetadata().getGeneration(), inFlightAtTakeover, agentStatus());
+        APNodeStateStatus previous = obj.getStatus();
+        APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
+        writeIfChanged(obj, desired);
+        emitEvents(obj, report, previous, desired);
+        return report.isPresent() && !report.get().converged()
+                && (!report.get().events().isEmpty() || !ledger.openIntents().isEmpty());
+    }
+
+    private void noteReport(Optional<ConvergeReport> report) {
+        if (report.isEmpty()) {
+            return;
+        }
+        ConvergeReport r = report.get();
+        if (!r.events().isEmpty()) {
+            lastCompleted = NodeStatusBuilder.cut(r.events().get(r.events().size() - 1));
+            if (r.inFlightAtWrite() > 0 || r.drainTimedOut()) {
+                r.mdevs().values().stream().filter(m -> m.wanted())
+                        .forEach(m -> inFlightAtTakeover.putIfAbsent(m.owner(), r.inFlightAtWrite()));
+            }
+        }
+        SortedSet<String> owners = new TreeSet<>();
+        r.mdevs().values().forEach(m -> owners.add(m.owner()));
+        inFlightAtTakeover.keySet().retainAll(owners);
+    }
+
+    private static SortedSet<String> allocated(APNodeStateSpec spec) {
+        SortedSet<String> out = new TreeSet<>();
+        if (spec != null && spec.getAllocations() != null) {
+            for (Allocation a : spec.getAllocations()) {
+                if (a.getReservation() != null) {
+                    out.add(a.getReservation());
+                }
+            }
+        }
+        return out;
+    }
+
+    private AgentStatus agentStatus() {
+        var a = new AgentStatus();
+        a.setIdentity(lease.holder());
+        a.setLease(settings.leaseNamespace() + "/" + AgentLease.name(node));
+        ZonedDateTime acquired = lease.acquireTime();
+        a.setAcquireTime(acquired == null ? null : acquired.toInstant().truncatedTo(ChronoUnit.SECONDS).toString());
+        a.setVersion(settings.version());
+        a.setBackend(host.backend());
+        return a;
+    }
+
+    private void writeIfChanged(APNodeState obj, APNodeStateStatus desired) {
+        JsonNode want = Serialization.jsonMapper().valueToTree(desired);
+        JsonNode have = obj.getStatus() == null ? null : Serialization.jsonMapper().valueToTree(obj.getStatus());
+        if (want.equals(have)) {
+            return;
+        }
+        if (want.equals(lastWritten) && Objects.equals(rvBeforeLastWrite, obj.getMetadata().getResourceVersion())) {
+            return; // our last write is not in the informer's cache yet
+        }
+        var apply = new APNodeState();
+        apply.setMetadata(new ObjectMeta());
+        apply.getMetadata().setName(node);
+        apply.setSpec(null);
+        apply.setStatus(desired);
+        PatchContext ssa = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(settings.fieldManager()).withForce(true).build();
+        runtime.client().resources(APNodeState.class).withName(node).subresource("status").patch(ssa, apply);
+        statusWrites++;
+        lastWritten = want;
+        rvBeforeLastWrite = obj.getMetadata().getResourceVersion();
+    }
+
+    private void emitEvents(APNodeState obj, Optional<ConvergeReport> report, APNodeStateStatus previous, APNodeStateStatus desired) {
+        if (report.isPresent()) {
+            ConvergeReport r = report.get();
+            for (String e : r.events()) {
+                events.normal(obj, e.startsWith("removed") || e.contains("gave back") || e.contains("give back")
+                        ? Reasons.RELEASING : Reasons.APPLYING, e);
+            }
+        }
+        List<Condition> before = previous == null ? null : previous.getConditions();
+        for (Condition c : desired.getConditions() == null ? List.<Condition>of() : desired.getConditions()) {
+            boolean wasTrue = Conditions.isTrue(before, c.getType());
+            boolean isTrue = Conditions.TRUE.equals(c.getStatus());
+            if (isTrue && !wasTrue) {
+                if (Conditions.READY.equals(c.getType())) {
+                    events.normal(obj, Reasons.READY, "the node matches spec (generation " + obj.getMetadata().getGeneration() + ")");
+                } else {
+                    events.warning(obj, c.getReason(), c.getMessage());
+                }
+            }
+        }
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** Stops watching and renewing; waits up to 10 s for a running pass, then interrupts it. */
+    @Override
+    public void close() {
+        Thread running;
+        synchronized (mon) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (resyncTask != null) {
+            resyncTask.cancel(false);
+        }
+        if (leaseTask != null) {
+            leaseTask.cancel(false);
+        }
+        if (informer != null) {
+            informer.close();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        synchronized (mon) {
+            try {
+                while (active && System.nanoTime() < deadline) {
+                    mon.wait(100);
+                }
+                running = active ? worker : null;
+                if (running != null) {
+                    running.interrupt();
+                    long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (active && System.nanoTime() < hard) {
+                        mon.wait(100);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (ownsRuntime) {
+            runtime.close();
+        }
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
