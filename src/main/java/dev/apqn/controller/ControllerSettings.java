@@ -1,0 +1,69 @@
+package dev.apqn.controller;
+
+import dev.apqn.api.v1alpha1.APNodeState;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The controller's settings, plain values so that Quarkus ({@code dev.apqn.app}) and the API-server
+ * tests build them alike.
+ *
+ * @param agentLeaseNamespace   where the agents' Leases ({@code apqn-agent-<node>}) live
+ * @param agentExpiryFactor     an agent counts as gone when its Lease was not renewed for this many lease durations
+ * @param agentRecheck          how often a reservation whose agent is missing or not yet reporting is looked at again
+ * @param nodeStateSelector     Nodes with all these labels get an APNodeState even without reservations
+ * @param resync                the longest time between two reconciles of a reservation
+ * @param leaderElection        whether the controller runs leader-elected
+ * @param leaderLeaseName       the leader-election Lease's name
+ * @param leaderLeaseNamespace  the leader-election Lease's namespace (the operator namespace)
+ * @param leaseDuration         leader-election lease duration
+ * @param renewDeadline         leader-election renew deadline
+ * @param retryPeriod           leader-election retry period
+ * @param identity              this instance's identity (pod name)
+ */
+public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFactor, Duration agentRecheck,
+                                 Map<String, String> nodeStateSelector, Duration resync, boolean leaderElection,
+                                 String leaderLeaseName, String leaderLeaseNamespace, Duration leaseDuration,
+                                 Duration renewDeadline, Duration retryPeriod, String identity) {
+
+    public static final String DEFAULT_LEADER_LEASE = "apqn-controller-leader";
+    /** The default node selector for APNodeStates: s390x nodes. */
+    public static final Map<String, String> S390X = Map.of("kubernetes.io/arch", "s390x");
+
+    public ControllerSettings {
+        nodeStateSelector = Map.copyOf(nodeStateSelector);
+        if (agentExpiryFactor < 1) {
+            throw new IllegalArgumentException("agentExpiryFactor must be at least 1, got " + agentExpiryFactor);
+        }
+    }
+
+    public static ControllerSettings defaults() {
+        return new ControllerSettings(APNodeState.LEASE_NAMESPACE, 3, Duration.ofSeconds(10), S390X, Duration.ofMinutes(5),
+                true, DEFAULT_LEADER_LEASE, APNodeState.LEASE_NAMESPACE, Duration.ofSeconds(15), Duration.ofSeconds(10),
+                Duration.ofSeconds(2), hostname());
+    }
+
+    public ControllerSettings withAgentLeaseNamespace(String ns) {
+        return new ControllerSettings(ns, agentExpiryFactor, agentRecheck, nodeStateSelector, resync, leaderElection,
+                leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity);
+    }
+
+    public ControllerSettings withAgentRecheck(Duration d) {
+        return new ControllerSettings(agentLeaseNamespace, agentExpiryFactor, d, nodeStateSelector, resync, leaderElection,
+                leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity);
+    }
+
+    public ControllerSettings withLeaderElection(boolean on, String namespace) {
+        return new ControllerSettings(agentLeaseNamespace, agentExpiryFactor, agentRecheck, nodeStateSelector, resync, on,
+                leaderLeaseName, namespace, leaseDuration, renewDeadline, retryPeriod, identity);
+    }
+
+    static String hostname() {
+        String h = System.getenv("POD_NAME");
+        if (h == null || h.isBlank()) {
+            h = System.getenv("HOSTNAME");
+        }
+        return h == null || h.isBlank() ? "apqn-controller-" + ProcessHandle.current().pid() : h;
+    }
+}
