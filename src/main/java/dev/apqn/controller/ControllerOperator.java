@@ -16,10 +16,18 @@ public final class ControllerOperator {
 
     /** A registered, not yet started operator. */
     public static Operator create(KubernetesClient client, ControllerSettings settings) {
+        return create(client, settings, true);
+    }
+
+    /**
+     * As {@link #create(KubernetesClient, ControllerSettings)}; {@code exitOnLostLeadership} false only
+     * in tests (a controller that lost its lease must not keep reconciling, so production exits).
+     */
+    public static Operator create(KubernetesClient client, ControllerSettings settings, boolean exitOnLostLeadership) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client).withCloseClientOnStop(false);
             if (settings.leaderElection()) {
-                o.withLeaderElectionConfiguration(leaderElection(settings));
+                o.withLeaderElectionConfiguration(leaderElection(settings, exitOnLostLeadership));
             }
         });
         operator.register(new ReservationReconciler(settings));
@@ -29,7 +37,11 @@ public final class ControllerOperator {
     }
 
     public static LeaderElectionConfiguration leaderElection(ControllerSettings s) {
+        return leaderElection(s, true);
+    }
+
+    static LeaderElectionConfiguration leaderElection(ControllerSettings s, boolean exitOnLostLeadership) {
         return new LeaderElectionConfiguration(s.leaderLeaseName(), s.leaderLeaseNamespace(), s.leaseDuration(),
-                s.renewDeadline(), s.retryPeriod(), s.identity(), null, true);
+                s.renewDeadline(), s.retryPeriod(), s.identity(), null, exitOnLostLeadership);
     }
 }

@@ -91,7 +91,8 @@ public final class ReservationStatusBuilder {
         b.keepPlanFromOld();
         b.s.setPhase(Phase.Pending);
         b.conds(false, reason, waiting, reason, !waiting, reason, false, null, false, null, message);
-        return b.s;
+        b.conditions = Conditions.remove(b.conditions, Conditions.IN_USE);
+        return b.finish();
     }
 
     /** The agent is not running on the reservation's node: whatever it reported before may be stale. */
@@ -104,7 +105,7 @@ public final class ReservationStatusBuilder {
         b.s.setPhase(phase);
         b.conds(false, Reasons.AGENT_UNAVAILABLE, false, Reasons.AGENT_UNAVAILABLE, true, Reasons.AGENT_UNAVAILABLE,
                 false, null, false, null, message);
-        return b.s;
+        return b.finish();
     }
 
     /** A status for the planner's decision on this reservation and the agent's report. */
@@ -123,7 +124,7 @@ public final class ReservationStatusBuilder {
         } else if (d instanceof Decision.Released rel) {
             b.releasing(rel, report);
         }
-        return b.s;
+        return b.finish();
     }
 
     // ------------------------------------------------------------------ decisions
@@ -254,6 +255,11 @@ public final class ReservationStatusBuilder {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private APQNReservationStatus finish() {
+        s.setConditions(conditions);
+        return s;
+    }
 
     private Long gen() {
         return r.getMetadata().getGeneration();

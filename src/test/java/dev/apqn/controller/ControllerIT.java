@@ -1,0 +1,427 @@
+package dev.apqn.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.apqn.api.v1alpha1.APNodeState;
+import dev.apqn.api.v1alpha1.APQNPolicy;
+import dev.apqn.api.v1alpha1.APQNPolicySpec;
+import dev.apqn.api.v1alpha1.APQNReservation;
+import dev.apqn.api.v1alpha1.APQNReservationSpec;
+import dev.apqn.api.v1alpha1.Allocation;
+import dev.apqn.api.v1alpha1.Approval;
+import dev.apqn.api.v1alpha1.ApqnSet;
+import dev.apqn.api.v1alpha1.Grant;
+import dev.apqn.api.v1alpha1.MdevUuids;
+import dev.apqn.api.v1alpha1.NodeMdev;
+import dev.apqn.api.v1alpha1.Phase;
+import dev.apqn.api.v1alpha1.SelectionSpec;
+import dev.apqn.apbus.ApMask;
+import dev.apqn.apbus.Matrix;
+import dev.apqn.status.Conditions;
+import dev.apqn.status.Reasons;
+import dev.apqn.testing.LocalControlPlane;
+import dev.apqn.testing.WithKubeApiServer;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.Operator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The controller on a real API server, in this JVM (plain JOSDK Operator with our reconcilers),
+ * against {@link FakeAgent}s. Every test uses its own nodes and namespace.
+ */
+@WithKubeApiServer(crds = "crds")
+class ControllerIT {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static KubernetesClient client;
+    static LocalControlPlane cp;
+    static String system;
+    static Operator operator;
+    static final List<FakeAgent> agents = new ArrayList<>();
+
+    @BeforeAll
+    static void start(KubernetesClient admin, LocalControlPlane plane) {
+        client = admin;
+        cp = plane;
+        system = cp.createNamespace("apqn-sys");
+        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
+                .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
+        operator = ControllerOperator.create(client, settings);
+        operator.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        agents.forEach(FakeAgent::close);
+        if (operator != null) {
+            operator.stop();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static String node(String prefix, Map<String, String> labels) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
+        Map<String, String> l = new java.util.HashMap<>(labels);
+        l.put("kubernetes.io/arch", "s390x");
+        l.put("apqn.test/node", name);
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(l).endMetadata().build()).create();
+        return name;
+    }
+
+    static FakeAgent agent(String node) {
+        var a = new FakeAgent(client, node, system, ApMask.of(5, 6), ApMask.fromRange(0, 15)).start();
+        agents.add(a);
+        return a;
+    }
+
+    static APQNReservation explicit(String ns, String name, String node, List<Integer> adapters, List<Integer> domains) {
+        var r = new APQNReservation();
+        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        var s = new APQNReservationSpec();
+        s.setNodeName(node);
+        s.setAdapters(adapters);
+        s.setDomains(domains);
+        r.setSpec(s);
+        return r;
+    }
+
+    static APQNReservation create(APQNReservation r) {
+        return client.resource(r).create();
+    }
+
+    static APQNReservation get(String ns, String name) {
+        return client.resources(APQNReservation.class).inNamespace(ns).withName(name).get();
+    }
+
+    static APQNReservation awaitPhase(String ns, String name, Phase phase) {
+        await().atMost(WAIT).until(() -> {
+            var r = get(ns, name);
+            return r != null && r.getStatus() != null && r.getStatus().getPhase() == phase;
+        });
+        return get(ns, name);
+    }
+
+    static APNodeState nodeState(String node) {
+        return client.resources(APNodeState.class).withName(node).get();
+    }
+
+    static List<String> mdevOwners(String node) {
+        var ns = nodeState(node);
+        return ns == null || ns.getSpec() == null || ns.getSpec().getMdevs() == null ? List.of()
+                : ns.getSpec().getMdevs().stream().map(NodeMdev::getReservation).toList();
+    }
+
+    static List<Event> events(String ns, String name) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+    }
+
+    static void delete(String ns, String name) {
+        client.resources(APQNReservation.class).inNamespace(ns).withName(name).delete();
+    }
+
+    static void awaitGone(String ns, String name) {
+        await().atMost(WAIT).until(() -> get(ns, name) == null);
+    }
+
+    static String condReason(APQNReservation r, String type) {
+        return Conditions.find(r.getStatus().getConditions(), type).map(c -> c.getStatus() + "/" + c.getReason()).orElse("-");
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    void createdReservationBecomesReadyWhenTheAgentReportsItSynced() {
+        String ns = cp.createNamespace("ready");
+        String n = node("z-ready", Map.of());
+        agent(n);
+        create(explicit(ns, "payroll", n, List.of(5), List.of(4, 6)));
+        var r = awaitPhase(ns, "payroll", Phase.Ready);
+        assertThat(r.getMetadata().getFinalizers()).contains(ReservationReconciler.FINALIZER);
+        assertThat(r.getStatus().getObservedGeneration()).isEqualTo(r.getMetadata().getGeneration());
+        assertThat(r.getStatus().getNode()).isEqualTo(n);
+        assertThat(r.getStatus().getMdevUuid()).isEqualTo(MdevUuids.of(r).toString());
+        assertThat(r.getStatus().getApqnSummary()).isEqualTo("05.0004,05.0006");
+        assertThat(r.getStatus().getPlan().getHash()).isNotBlank();
+        assertThat(r.getStatus().getUsage().getQemuDevice()).contains(r.getStatus().getMdevUuid());
+        assertThat(condReason(r, Conditions.READY)).isEqualTo("True/Ready");
+        assertThat(condReason(r, Conditions.STALLED)).isEqualTo("False/AsExpected");
+        var spec = nodeState(n).getSpec();
+        assertThat(spec.getMdevs()).extracting(NodeMdev::getUuid).containsExactly(r.getStatus().getMdevUuid());
+        assertThat(spec.getAllocations()).extracting(Allocation::getReservation).containsExactly(ns + "/payroll");
+        assertThat(nodeState(n).getMetadata().getManagedFields()).anyMatch(f -> "apqn-controller".equals(f.getManager()));
+    }
+
+    @Test
+    void conflictNamesTheHolderAndTheLoserBecomesReadyOnceTheHolderIsGone() {
+        String ns = cp.createNamespace("conflict");
+        String n = node("z-conflict", Map.of());
+        agent(n);
+        create(explicit(ns, "holder", n, List.of(5), List.of(4)));
+        awaitPhase(ns, "holder", Phase.Ready);
+        create(explicit(ns, "loser", n, List.of(5), List.of(4, 5)));
+        var loser = awaitPhase(ns, "loser", Phase.Conflict);
+        assertThat(condReason(loser, Conditions.CONFLICT)).isEqualTo("True/MatrixConflict");
+        assertThat(loser.getStatus().getMessage()).contains(ns + "/holder");
+        assertThat(mdevOwners(n)).containsExactly(ns + "/holder");
+        delete(ns, "holder");
+        awaitGone(ns, "holder");
+        awaitPhase(ns, "loser", Phase.Ready);
+        assertThat(mdevOwners(n)).containsExactly(ns + "/loser");
+    }
+
+    @Test
+    void twoMdevsShareAnAdapterWithDisjointDomains() {
+        String ns = cp.createNamespace("share");
+        String n = node("z-share", Map.of());
+        agent(n);
+        create(explicit(ns, "a", n, List.of(5), List.of(4)));
+        create(explicit(ns, "b", n, List.of(5), List.of(6)));
+        awaitPhase(ns, "a", Phase.Ready);
+        awaitPhase(ns, "b", Phase.Ready);
+        assertThat(mdevOwners(n)).containsExactlyInAnyOrder(ns + "/a", ns + "/b");
+    }
+
+    @Test
+    void selectionIsStoredOnceAndNotReselectedWhenTheInventoryChanges() {
+        String ns = cp.createNamespace("select");
+        String n = node("z-select", Map.of("pool", ns));
+        FakeAgent a = agent(n);
+        var r = new APQNReservation();
+        r.setMetadata(new ObjectMetaBuilder().withName("pick").withNamespace(ns).build());
+        var s = new APQNReservationSpec();
+        var sel = new SelectionSpec();
+        sel.setAdapters(1);
+        sel.setDomains(2);
+        s.setSelect(sel);
+        s.setNodeSelector(Map.of("pool", ns));
+        r.setSpec(s);
+        create(r);
+        var ready = awaitPhase(ns, "pick", Phase.Ready);
+        assertThat(ready.getStatus().getNode()).isEqualTo(n);
+        Allocation alloc = nodeState(n).getSpec().getAllocations().get(0);
+        assertThat(alloc.getSource()).isEqualTo(Allocation.Source.Selected);
+        a.inventory(ApMask.of(3, 5, 6), ApMask.fromRange(0, 15));
+        await().atMost(WAIT).until(() -> nodeState(n).getSpec().getHostEdits().getInventoryGeneration() == 2L);
+        Allocation after = nodeState(n).getSpec().getAllocations().get(0);
+        assertThat(after.getMatrix().toMatrix()).isEqualTo(alloc.getMatrix().toMatrix());
+        assertThat(after.getAllocatedAt()).isEqualTo(alloc.getAllocatedAt());
+        awaitPhase(ns, "pick", Phase.Ready);
+    }
+
+    @Test
+    void manualApprovalPublishesThePlanAndTouchesNothingUntilApproved() {
+        String ns = cp.createNamespace("manual");
+        String n = node("z-manual", Map.of());
+        agent(n);
+        var r = explicit(ns, "careful", n, List.of(6), List.of(1, 2));
+        r.getSpec().setApproval(Approval.Manual);
+        create(r);
+        var waiting = awaitPhase(ns, "careful", Phase.AwaitingApproval);
+        String hash = waiting.getStatus().getPlan().getHash();
+        assertThat(hash).isNotBlank();
+        assertThat(waiting.getStatus().getPlan().getApproved()).isFalse();
+        assertThat(condReason(waiting, Conditions.RECONCILING)).isEqualTo("True/AwaitingApproval");
+        assertThat(mdevOwners(n)).isEmpty();
+        assertThat(nodeState(n).getSpec().getAllocations()).isNullOrEmpty();
+        client.resources(APQNReservation.class).inNamespace(ns).withName("careful")
+                .edit(x -> {
+                    x.getSpec().setApprovedPlan(hash);
+                    return x;
+                });
+        var ready = awaitPhase(ns, "careful", Phase.Ready);
+        assertThat(ready.getStatus().getPlan().getApproved()).isTrue();
+        assertThat(mdevOwners(n)).containsExactly(ns + "/careful");
+    }
+
+    @Test
+    void policyKeptApqnsAreNeverTakenAndUngrantedNamespacesAreRefused() {
+        String ns = cp.createNamespace("policy");
+        String n = node("z-policy", Map.of());
+        agent(n);
+        var p = new APQNPolicy();
+        p.setMetadata(new ObjectMetaBuilder().withName("keep-" + n).build());
+        var ps = new APQNPolicySpec();
+        ps.setNodeSelector(Map.of("apqn.test/node", n));
+        var keep = new ApqnSet();
+        keep.setApqns(List.of("05.0004"));
+        ps.setHostKeep(keep);
+        var g = new Grant();
+        g.setNamespaces(List.of(ns));
+        g.setAdapters(List.of(5));
+        ps.setGrants(List.of(g));
+        p.setSpec(ps);
+        client.resource(p).create();
+        create(explicit(ns, "kept", n, List.of(5), List.of(4)));
+        awaitPhase(ns, "kept", Phase.Pending);
+        await().atMost(WAIT).until(() -> condReason(get(ns, "kept"), Conditions.STALLED).equals("True/KeptForHost"));
+        create(explicit(ns, "ungranted", n, List.of(6), List.of(7)));
+        await().atMost(WAIT).until(() -> get(ns, "ungranted").getStatus() != null
+                && condReason(get(ns, "ungranted"), Conditions.STALLED).equals("True/NotPermitted"));
+        assertThat(get(ns, "ungranted").getStatus().getMessage()).contains("namespace " + ns);
+        create(explicit(ns, "fine", n, List.of(5), List.of(9)));
+        awaitPhase(ns, "fine", Phase.Ready);
+        assertThat(mdevOwners(n)).containsExactly(ns + "/fine");
+        assertThat(get(ns, "kept").getStatus().getMessage()).contains("05.0004");
+        var edits = nodeState(n).getSpec().getHostEdits();
+        // the cover of 05.0009 is the domain bit 9, never adapter 5 (that would take the kept 05.0004)
+        assertThat(edits.getAdaptersOffHost()).isNull();
+        assertThat(edits.getDomainsOffHost()).containsExactly(9);
+    }
+
+    @Test
+    void anMdevTheOperatorDidNotMakeIsLeftAlone() {
+        String ns = cp.createNamespace("foreign");
+        String n = node("z-foreign", Map.of());
+        FakeAgent a = agent(n);
+        String foreignUuid = UUID.randomUUID().toString();
+        a.foreignMdev(foreignUuid, Matrix.of(ApMask.of(5), ApMask.of(4)));
+        await().atMost(WAIT).until(() -> nodeState(n) != null && nodeState(n).getStatus() != null
+                && nodeState(n).getStatus().getMdevs() != null);
+        create(explicit(ns, "wants-foreign", n, List.of(5), List.of(4)));
+        var r = awaitPhase(ns, "wants-foreign", Phase.Conflict);
+        assertThat(condReason(r, Conditions.CONFLICT)).isEqualTo("True/ForeignMdev");
+        assertThat(r.getStatus().getMessage()).contains(foreignUuid);
+        assertThat(nodeState(n).getSpec().getMdevs() == null ? List.of()
+                : nodeState(n).getSpec().getMdevs().stream().map(NodeMdev::getUuid).toList()).doesNotContain(foreignUuid);
+    }
+
+    @Test
+    void aNonRectangleNeverGetsPastTheApiServer() {
+        String ns = cp.createNamespace("rect");
+        var r = new APQNReservation();
+        r.setMetadata(new ObjectMetaBuilder().withName("l-shape").withNamespace(ns).build());
+        var s = new APQNReservationSpec();
+        s.setNodeName("somewhere");
+        s.setApqns(List.of("05.0004", "06.0006"));
+        r.setSpec(s);
+        assertThatThrownBy(() -> create(r)).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("rectangle");
+    }
+
+    @Test
+    void finalizerGoesOnlyAfterTheAgentReportsTheRelease() {
+        String ns = cp.createNamespace("release");
+        String n = node("z-release", Map.of());
+        FakeAgent a = agent(n);
+        create(explicit(ns, "r", n, List.of(6), List.of(3)));
+        awaitPhase(ns, "r", Phase.Ready);
+        a.guestInUse(ns + "/r", true);
+        delete(ns, "r");
+        var releasing = awaitPhase(ns, "r", Phase.Releasing);
+        await().atMost(WAIT).until(() -> condReason(get(ns, "r"), Conditions.IN_USE).equals("True/GuestRunning"));
+        assertThat(mdevOwners(n)).isEmpty();
+        assertThat(releasing.getMetadata().getFinalizers()).contains(ReservationReconciler.FINALIZER);
+        a.pause(true);
+        a.guestInUse(ns + "/r", false);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> get(ns, "r") != null);
+        a.pause(false);
+        awaitGone(ns, "r");
+        assertThat(events(ns, "r")).extracting(Event::getReason).contains(Reasons.RELEASED);
+    }
+
+    @Test
+    void aDeletedNodeReleasesFinalizersWithAnEvent() {
+        String ns = cp.createNamespace("nodegone");
+        String n = node("z-gone", Map.of());
+        FakeAgent a = agent(n);
+        create(explicit(ns, "r", n, List.of(5), List.of(2)));
+        awaitPhase(ns, "r", Phase.Ready);
+        a.guestInUse(ns + "/r", true);
+        delete(ns, "r");
+        awaitPhase(ns, "r", Phase.Releasing);
+        a.close();
+        client.nodes().withName(n).delete();
+        awaitGone(ns, "r");
+        assertThat(events(ns, "r")).anyMatch(e -> e.getReason().equals(Reasons.NODE_DELETED) && e.getType().equals("Warning"));
+        await().atMost(WAIT).until(() -> nodeState(n) == null);
+    }
+
+    @Test
+    void forceReleaseAnnotationDropsTheFinalizerWithAWarning() {
+        String ns = cp.createNamespace("force");
+        String n = node("z-force", Map.of());
+        FakeAgent a = agent(n);
+        create(explicit(ns, "stuck", n, List.of(6), List.of(8)));
+        awaitPhase(ns, "stuck", Phase.Ready);
+        a.guestInUse(ns + "/stuck", true);
+        delete(ns, "stuck");
+        awaitPhase(ns, "stuck", Phase.Releasing);
+        client.resources(APQNReservation.class).inNamespace(ns).withName("stuck")
+                .edit(x -> {
+                    x.getMetadata().getAnnotations().put(ReservationReconciler.FORCE_RELEASE, "true");
+                    return x;
+                });
+        awaitGone(ns, "stuck");
+        assertThat(events(ns, "stuck")).anyMatch(e -> e.getReason().equals(Reasons.FORCE_RELEASED)
+                && e.getType().equals("Warning"));
+    }
+
+    @Test
+    void aNodeWithoutAgentIsReportedWithinBoundedTime() {
+        String ns = cp.createNamespace("noagent");
+        String n = node("z-noagent", Map.of());
+        create(explicit(ns, "r", n, List.of(5), List.of(1)));
+        await().atMost(Duration.ofSeconds(15)).until(() -> get(ns, "r").getStatus() != null
+                && condReason(get(ns, "r"), Conditions.STALLED).equals("True/AgentUnavailable"));
+        assertThat(get(ns, "r").getStatus().getMessage()).contains(APNodeState.leaseName(n));
+        assertThat(nodeState(n)).as("the controller creates the node's APNodeState on demand").isNotNull();
+        agent(n);
+        awaitPhase(ns, "r", Phase.Ready);
+    }
+
+    @Test
+    void eventsAreEmittedOnTransitionsOnly() {
+        String ns = cp.createNamespace("events");
+        String n = node("z-events", Map.of());
+        agent(n);
+        create(explicit(ns, "quiet", n, List.of(6), List.of(11)));
+        awaitPhase(ns, "quiet", Phase.Ready);
+        await().atMost(WAIT).until(() -> events(ns, "quiet").stream().anyMatch(e -> e.getReason().equals(Reasons.READY)));
+        int before = events(ns, "quiet").size();
+        for (int i = 0; i < 5; i++) {
+            int k = i;
+            client.resources(APQNReservation.class).inNamespace(ns).withName("quiet").edit(x -> {
+                x.getMetadata().getAnnotations().put("test/poke", "" + k);
+                return x;
+            });
+        }
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> events(ns, "quiet").size() == before);
+        assertThat(events(ns, "quiet")).filteredOn(e -> e.getReason().equals(Reasons.READY)).hasSize(1);
+    }
+
+    @Test
+    void leaderElectionTakesTheLeaseInTheOperatorNamespace(KubernetesClient admin) {
+        String leNs = cp.createNamespace("apqn-le");
+        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(leNs).withLeaderElection(true, leNs);
+        assertThat(ControllerOperator.leaderElection(settings).getLeaseNamespace()).contains(leNs);
+        Operator le = ControllerOperator.create(admin, settings, false);
+        assertThat(le.getConfigurationService().getLeaderElectionConfiguration()).isPresent();
+        le.start();
+        try {
+            await().atMost(WAIT).until(() -> admin.resources(Lease.class).inNamespace(leNs)
+                    .withName(ControllerSettings.DEFAULT_LEADER_LEASE).get() != null);
+            var lease = admin.resources(Lease.class).inNamespace(leNs).withName(ControllerSettings.DEFAULT_LEADER_LEASE).get();
+            assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(settings.identity());
+        } finally {
+            le.stop();
+        }
+    }
+}
