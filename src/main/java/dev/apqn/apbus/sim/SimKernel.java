@@ -1,22 +1,16 @@
 package dev.apqn.apbus.sim;
 
 import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApSyntaxException;
 import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.KernelNumbers;
 import dev.apqn.apbus.Matrix;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -48,37 +42,27 @@ import java.util.function.Supplier;
  * {@link #scan()} (there is no periodic timer: a test or a {@code scans} write drives scans); the
  * QCI masks in sysfs show the configuration as of the last scan.
  *
- * <h2>Choices where ap-bus.md is open (§11) or where the model simplifies</h2>
+ * <h2>Structure</h2>
+ * This class is the facade and holds the kernel state (its package-private fields are read by
+ * {@link SimSysfs} and {@link SimVfioAp}); the rules live in collaborators that act on that state
+ * under the kernel lock: {@link SimBusBinding} (masks, driver_override, bind/unbind/probe, vfio_ap
+ * load/unload), {@link SimBusScan} (scans, device creation, card {@code config}) over the
+ * {@link SimFirmware} (machine state), {@link SimZcrypt} (zcrypt {@code online}, resets),
+ * {@link SimBusAttributes} (bus tunables, parsed by {@link KernelInput}) and {@link SimVfioAp}
+ * (mdevs, assignment, guests). Each collaborator lists the choices it makes where ap-bus.md is open.
+ *
+ * <h2>Choices where ap-bus.md is open (§11) or where the model simplifies, in SimVfioAp, SimSysfs and the zeroize log</h2>
  * <ul>
- *   <li>§11.1: a mask write re-probes the queues whose default ownership flipped, including
- *       currently unbound ones (they get bound to the now-matching driver). Unbound queues whose
- *       ownership did not flip stay unbound.</li>
- *   <li>§11.2: an apmask/aqmask write while any driver_override is set fails with EBUSY (checked
- *       before parsing). For the vfio_ap ownership check (EADDRNOTAVAIL) on 6.19, a queue with an
- *       override counts as host-owned iff it is bound to cex4queue; without an override the mask rule
- *       applies. {@code bindings_complete_count} prints {@code %u\n}. The veto itself is unchanged.</li>
- *   <li>§11.3: {@code bind} of an already bound device fails with EBUSY (newer driver core).</li>
  *   <li>§11.6: the shadow APCB ({@code guest_matrix}) is maintained whether or not a guest is attached.</li>
- *   <li>§11.8: SCLP configure/deconfigure never fails (inject errors with {@link SimFaults}); the card's
- *       {@code config} changes at once, its queues follow at the next scan.</li>
- *   <li>§11.11: a {@code reset} write flushes the queue and changes nothing else, on any driver.</li>
- *   <li>§11.12: {@code drivers_autoprobe=0} stops binding of devices a scan creates and of a newly
- *       loaded driver; mask re-probes still bind (device_reprobe ignores autoprobe).</li>
  *   <li>Zeroize counting: each zeroize point counts once per queue per operation (the AP bus ZAPQ
  *       and vfio_ap's own reset of a queue leaving vfio_ap count as one {@code LEFT_DRIVER}); only
  *       queues bound to vfio_ap are zeroized at the vfio points; removal from a guest by
  *       unassign/filtering zeroizes only while a guest is attached.</li>
  *   <li>Idempotent assign/unassign on every level (the legacy code could clear an already set bit
  *       on a failed re-assign; not modelled).</li>
- *   <li>zcrypt {@code online=1} is refused while checkstopped from level AP_CONFIG on (a late-2023 change).</li>
- *   <li>Every domain in the host usage-domain configuration up to {@code ap_max_domain_id} exists as a
- *       queue on every card device (TAPQ always finds it); checkstop and configuration are per adapter.</li>
  *   <li>The queue {@code request_count} of a queue bound to vfio_ap reads {@code -} even right after a
  *       scan created it (the "nudge" exception of §1.5 is not modelled). The card {@code request_count}
  *       is the sum of its queues' counters.</li>
- *   <li>Card devices are never re-created by a scan (the model has no card type/function changes).</li>
- *   <li>Unbinding a card from cex4card removes zcrypt's card; its queues are then not usable by zcrypt
- *       but stay bound to cex4queue.</li>
  * </ul>
  */
 public final class SimKernel implements HostQueues {
@@ -94,11 +78,8 @@ public final class SimKernel implements HostQueues {
     private final SimCapabilities caps;
     private final long seed;
 
-    // ---- firmware (machine) state: survives reboot ----
-    private final SortedMap<Integer, AdapterHw> hardware = new TreeMap<>();
-    private ApMask fwApm;
-    private ApMask fwAqm;
-    private ApMask fwAdm;
+    /** Firmware (machine) state: survives reboot. */
+    private final SimFirmware firmware;
 
     // ---- kernel state: reset by reboot ----
     ApMask qciApm;
@@ -113,7 +94,8 @@ public final class SimKernel implements HostQueues {
     ZcryptTraffic traffic;
     long scans;
     long bindingsCompleteCount;
-    private boolean bindingsCompleteDone;
+    /** The current "bindings complete" was counted; the next probe re-arms it. */
+    boolean bindingsCompleteDone;
     int apDomain;
     int configTime;
     boolean pollThread;
@@ -124,28 +106,23 @@ public final class SimKernel implements HostQueues {
     private final List<ZeroizeEvent> zeroizeLog = new ArrayList<>();
     private int boots;
 
-    /** Machine state of one installed card. */
-    private static final class AdapterHw {
-        final MachineProfile.Card card;
-        boolean configured = true;
-        boolean checkstopped;
-
-        AdapterHw(MachineProfile.Card card) {
-            this.card = card;
-        }
-    }
+    // ---- the rules, acting on the state above ----
+    private final SimBusBinding binding;
+    private final SimBusScan scanner;
+    private final SimZcrypt zcrypt;
+    private final SimBusAttributes attributes;
 
     private SimKernel(MachineProfile profile, long seed) {
         this.profile = Objects.requireNonNull(profile, "profile");
         this.caps = SimCapabilities.of(profile.kernel());
         this.seed = seed;
-        for (MachineProfile.Card c : profile.cards()) {
-            hardware.put(c.id(), new AdapterHw(c));
-        }
-        fwApm = profile.hostConfig().adapters();
-        fwAqm = profile.hostConfig().usageDomains();
-        fwAdm = profile.hostConfig().controlDomains();
+        this.firmware = new SimFirmware(profile);
+        this.binding = new SimBusBinding(this);
+        this.scanner = new SimBusScan(this, firmware, binding);
+        this.zcrypt = new SimZcrypt(this);
+        this.attributes = new SimBusAttributes(this);
     }
+
 
     /**
      * Boots a node: kernel defaults from the profile (masks, vfio_ap loaded or not), the initial bus
@@ -156,10 +133,7 @@ public final class SimKernel implements HostQueues {
      */
     public static SimKernel boot(MachineProfile profile, long seed) {
         SimKernel k = new SimKernel(profile, seed);
-        k.locked(() -> {
-            k.bootLocked();
-            return null;
-        });
+        k.atomically(k::bootLocked);
         return k;
     }
 
@@ -171,12 +145,11 @@ public final class SimKernel implements HostQueues {
      * afterwards.
      */
     public void reboot() {
-        locked(() -> {
+        atomically(() -> {
             if (vfio != null) {
                 vfio.abandonPendingRemovals();
             }
             bootLocked();
-            return null;
         });
     }
 
@@ -205,9 +178,9 @@ public final class SimKernel implements HostQueues {
         uevents.clear();
         zeroizeCounts.clear();
         zeroizeLog.clear();
-        scanLocked();
+        scanner.scan();
         if (init.vfioApLoaded()) {
-            loadVfioApLocked();
+            binding.loadVfioAp();
         }
         List<MachineProfile.Mdev> mdevs = init.mdevs() != null ? init.mdevs() : List.of();
         for (MachineProfile.Mdev m : mdevs) {
@@ -265,7 +238,7 @@ public final class SimKernel implements HostQueues {
 
     /** APQN (a, q) is default-owned by the masks: {@code apmask[a] ∧ aqmask[q]} (invariant 2). */
     public boolean defaultOwnedByMasks(Apqn apqn) {
-        return locked(() -> ownedByMasks(apqn));
+        return locked(() -> binding.ownedByMasks(apqn));
     }
 
     public Optional<SimCard> card(int adapter) {
@@ -345,220 +318,52 @@ public final class SimKernel implements HostQueues {
     /** {@link HostQueues}: queues zcrypt may use now, sorted by APQN. */
     @Override
     public List<Apqn> usableQueues() {
-        return locked(() -> {
-            List<Apqn> out = new ArrayList<>();
-            for (SimQueue q : queues.values()) {
-                SimCard c = cards.get(q.apqn().adapter());
-                if (q.driver == SimDriver.CEX4QUEUE && q.initialised && q.zcryptOnline && q.config && !q.chkstop
-                        && c != null && c.driver == SimDriver.CEX4CARD && c.zcryptOnline && c.config && !c.chkstop) {
-                    out.add(q.apqn());
-                }
-            }
-            return out;
-        });
+        return locked(zcrypt::usableQueues);
     }
 
+
     // =============================================================================================
-    // AP bus: masks, bind/unbind, probe, driver_override
+    // AP bus: masks, bind/unbind, probe, driver_override (SimBusBinding)
     // =============================================================================================
 
     /** A write to {@code /sys/bus/ap/apmask} (§3.2). */
     public void writeApmask(String raw) {
-        locked(() -> {
-            writeMask(true, raw);
-            return null;
-        });
+        atomically(() -> binding.writeMask(true, raw));
     }
 
     /** A write to {@code /sys/bus/ap/aqmask} (§3.2). */
     public void writeAqmask(String raw) {
-        locked(() -> {
-            writeMask(false, raw);
-            return null;
-        });
-    }
-
-    private void writeMask(boolean adapters, String raw) {
-        String name = adapters ? "apmask" : "aqmask";
-        if (caps.driverOverride() && queues.values().stream().anyMatch(q -> q.driverOverride != null)) {
-            // ap-bus.md §11.2: errno not verified; we choose EBUSY.
-            throw new SimKernelException(Errno.EBUSY, name + " cannot change while a queue has a driver_override");
-        }
-        ApMask current = adapters ? apmask : aqmask;
-        ApMask next;
-        try {
-            next = ApMask.parseWrite(raw, current);
-        } catch (ApSyntaxException e) {
-            throw new SimKernelException(e.errno(), e.getMessage());
-        }
-        if (next.equals(current)) {
-            return;
-        }
-        if (caps.maskInUseVeto() && vfioLoaded) {
-            ApMask reserved = next.andNot(current);
-            if (!reserved.isEmpty()) {
-                Optional<String> clash = adapters ? vfio.inUse(reserved, aqmask) : vfio.inUse(apmask, reserved);
-                if (clash.isPresent()) {
-                    throw new SimKernelException(Errno.EBUSY, "can not reserve for the host driver: " + clash.get());
-                }
-            }
-        }
-        Map<Apqn, Boolean> ownedBefore = new LinkedHashMap<>();
-        for (Apqn a : queues.keySet()) {
-            ownedBefore.put(a, ownedByMasks(a));
-        }
-        if (adapters) {
-            apmask = next;
-        } else {
-            aqmask = next;
-        }
-        if (caps.maskUevents()) {
-            uevent("change", "/devices/ap", Map.of(adapters ? "APMASK" : "AQMASK", next.toSysfs()));
-        }
-        // revise bindings (__ap_revise_reserved)
-        for (Map.Entry<Apqn, Boolean> e : ownedBefore.entrySet()) {
-            SimQueue q = queues.get(e.getKey());
-            if (q == null) {
-                continue;
-            }
-            boolean owned = ownedByMasks(q.apqn());
-            if (q.driver != null) {
-                if (q.driver.isDefault() != owned) {
-                    leaveDriver(q);
-                    probe(q);
-                }
-            } else if (owned != e.getValue()) {
-                probe(q); // ap-bus.md §11.1: unbound queues whose ownership flipped are probed
-            }
-        }
+        atomically(() -> binding.writeMask(false, raw));
     }
 
     /** A write to {@code /sys/bus/ap/drivers/<driver>/bind}. */
     public void bind(SimDriver driver, String raw) {
-        locked(() -> {
-            checkDriverLoaded(driver);
-            String name = stripNewline(raw);
-            Object dev = findDevice(name);
-            if (dev == null) {
-                throw new SimKernelException(Errno.ENODEV, "no AP device " + name);
-            }
-            if (dev instanceof SimCard c) {
-                if (!driver.bindsCards()) {
-                    throw new SimKernelException(Errno.ENODEV, driver.sysfsName() + " does not drive card devices");
-                }
-                if (c.driver != null) {
-                    throw new SimKernelException(Errno.EBUSY, name + " is already bound to " + c.driver.sysfsName());
-                }
-                bindCard(c);
-                return null;
-            }
-            SimQueue q = (SimQueue) dev;
-            if (driver.bindsCards()) {
-                throw new SimKernelException(Errno.ENODEV, driver.sysfsName() + " does not drive queue devices");
-            }
-            if (q.driver != null) {
-                throw new SimKernelException(Errno.EBUSY, name + " is already bound to " + q.driver.sysfsName());
-            }
-            if (!gateAllows(q, driver)) {
-                throw new SimKernelException(Errno.ENODEV, "the AP bus refused to bind " + name + " to " + driver.sysfsName()
-                        + ": the queue is " + (ownedByMasks(q.apqn()) ? "" : "not ") + "owned by the host default drivers");
-            }
-            bindQueue(q, driver);
-            return null;
-        });
+        atomically(() -> binding.bind(driver, raw));
     }
 
     /** A write to {@code /sys/bus/ap/drivers/<driver>/unbind}. */
     public void unbind(SimDriver driver, String raw) {
-        locked(() -> {
-            checkDriverLoaded(driver);
-            String name = stripNewline(raw);
-            Object dev = findDevice(name);
-            if (dev instanceof SimCard c && c.driver == driver) {
-                c.driver = null;
-                c.zcryptOnline = false;
-                return null;
-            }
-            if (dev instanceof SimQueue q && q.driver == driver) {
-                leaveDriver(q);
-                return null;
-            }
-            throw new SimKernelException(Errno.ENODEV, name + " is not bound to " + driver.sysfsName());
-        });
+        atomically(() -> binding.unbind(driver, raw));
     }
 
     /** A write to {@code /sys/bus/ap/drivers_probe}: binds an unbound device to a matching driver, if any. */
     public void driversProbe(String raw) {
-        locked(() -> {
-            String name = stripNewline(raw);
-            Object dev = findDevice(name);
-            if (dev == null) {
-                throw new SimKernelException(Errno.ENODEV, "no AP device " + name);
-            }
-            if (dev instanceof SimCard c) {
-                if (c.driver == null) {
-                    bindCard(c);
-                }
-            } else {
-                SimQueue q = (SimQueue) dev;
-                if (q.driver == null) {
-                    probe(q);
-                }
-            }
-            return null;
-        });
+        atomically(() -> binding.driversProbe(raw));
     }
 
     /** A write to a queue's {@code driver_override} (6.19, §3.3). */
     public void writeDriverOverride(Apqn apqn, String raw) {
-        locked(() -> {
-            SimQueue q = requireQueue(apqn);
-            if (!caps.driverOverride()) {
-                throw new SimKernelException(Errno.EACCES, "driver_override needs kernel 6.19");
-            }
-            if (!(apmask.isFull() && aqmask.isFull())) {
-                throw new SimKernelException(Errno.EINVAL,
-                        "driver_override can only be set while apmask and aqmask are both all ones");
-            }
-            int nl = raw.indexOf('\n');
-            String value = nl >= 0 ? raw.substring(0, nl) : raw;
-            if (raw.length() >= 4096) {
-                throw new SimKernelException(Errno.EINVAL, "driver_override too long");
-            }
-            q.driverOverride = value.isEmpty() ? null : value;
-            return null;
-        });
+        atomically(() -> binding.writeDriverOverride(apqn, raw));
     }
 
     /** A write to {@code drivers_autoprobe} (kstrtobool). */
     public void writeDriversAutoprobe(String raw) {
-        locked(() -> {
-            driversAutoprobe = parseBool(raw);
-            return null;
-        });
+        atomically(() -> attributes.writeDriversAutoprobe(raw));
     }
 
     /** Loads the vfio_ap module: the matrix device appears and unbound non-default queues bind (if autoprobe). */
     public void loadVfioAp() {
-        locked(() -> {
-            loadVfioApLocked();
-            return null;
-        });
-    }
-
-    private void loadVfioApLocked() {
-        if (vfioLoaded) {
-            return;
-        }
-        vfioLoaded = true;
-        if (driversAutoprobe) {
-            for (SimQueue q : List.copyOf(queues.values())) {
-                if (q.driver == null && gateAllows(q, SimDriver.VFIO_AP)) {
-                    bindQueue(q, SimDriver.VFIO_AP);
-                }
-            }
-        }
-        checkBindingsComplete();
+        atomically(binding::loadVfioAp);
     }
 
     /**
@@ -566,25 +371,7 @@ public final class SimKernel implements HostQueues {
      * (flushed and zeroized) and stay unbound.
      */
     public void unloadVfioAp() {
-        locked(() -> {
-            if (!vfioLoaded) {
-                return null;
-            }
-            if (!vfio.mdevs.isEmpty()) {
-                throw new SimKernelException(Errno.EBUSY, "vfio_ap is in use by " + vfio.mdevs.size() + " mdev(s)");
-            }
-            for (SimQueue q : List.copyOf(queues.values())) {
-                if (q.driver == SimDriver.VFIO_AP) {
-                    leaveDriver(q);
-                }
-            }
-            vfioLoaded = false;
-            return null;
-        });
-    }
-
-    boolean ownedByMasks(Apqn apqn) {
-        return apmask.get(apqn.adapter()) && aqmask.get(apqn.domain());
+        atomically(binding::unloadVfioAp);
     }
 
     /**
@@ -592,73 +379,7 @@ public final class SimKernel implements HostQueues {
      * with a driver_override counts as host-owned iff bound to a default driver (§3.3; §11.2 choice).
      */
     boolean ownedByDefaultForVfio(Apqn apqn) {
-        if (caps.driverOverride()) {
-            SimQueue q = queues.get(apqn);
-            if (q != null && q.driverOverride != null) {
-                return q.driver != null && q.driver.isDefault();
-            }
-        }
-        return ownedByMasks(apqn);
-    }
-
-    private boolean gateAllows(SimQueue q, SimDriver driver) {
-        if (caps.driverOverride() && q.driverOverride != null) {
-            return q.driverOverride.equals(driver.sysfsName());
-        }
-        return ownedByMasks(q.apqn()) == driver.isDefault();
-    }
-
-    private boolean loaded(SimDriver driver) {
-        return driver != SimDriver.VFIO_AP || vfioLoaded;
-    }
-
-    private void checkDriverLoaded(SimDriver driver) {
-        if (!loaded(driver)) {
-            throw new SimKernelException(Errno.ENOENT, "driver " + driver.sysfsName() + " is not loaded");
-        }
-    }
-
-    /** Tries the queue drivers in order, binding the first one the gate allows. */
-    private void probe(SimQueue q) {
-        for (SimDriver d : List.of(SimDriver.CEX4QUEUE, SimDriver.VFIO_AP)) {
-            if (loaded(d) && gateAllows(q, d)) {
-                bindQueue(q, d);
-                return;
-            }
-        }
-    }
-
-    private void bindCard(SimCard c) {
-        c.driver = SimDriver.CEX4CARD;
-        c.zcryptOnline = true;
-    }
-
-    private void bindQueue(SimQueue q, SimDriver driver) {
-        q.driver = driver;
-        bindingsCompleteDone = false; // every probe re-arms the completion
-        if (driver == SimDriver.CEX4QUEUE) {
-            q.initialised = true; // RAPQ + init of the host state machine
-            q.zcryptOnline = true;
-        } else {
-            q.initialised = false;
-            vfio.onQueueProbe(q);
-        }
-    }
-
-    /** A queue leaves its driver: flush (-EAGAIN), driver remove callback, ZAPQ (§4.1). */
-    void leaveDriver(SimQueue q) {
-        SimDriver old = q.driver;
-        if (old == null) {
-            return;
-        }
-        q.driver = null;
-        q.initialised = false;
-        q.zcryptOnline = false;
-        traffic.flush(q.apqn());
-        if (old == SimDriver.VFIO_AP) {
-            vfio.onQueueRemove(q);
-        }
-        zeroize(q.apqn(), ZeroizeEvent.Reason.LEFT_DRIVER);
+        return binding.ownedByDefaultForVfio(apqn);
     }
 
     void zeroize(Apqn apqn, ZeroizeEvent.Reason reason) {
@@ -666,8 +387,13 @@ public final class SimKernel implements HostQueues {
         zeroizeLog.add(new ZeroizeEvent(apqn, reason));
     }
 
+    /** The {@code bindings} text without newline, e.g. {@code 12/12 (complete)}. */
+    String bindingsText() {
+        return binding.bindingsText();
+    }
+
     // =============================================================================================
-    // Bus scan, firmware changes
+    // Bus scan, firmware changes (SimBusScan, SimFirmware)
     // =============================================================================================
 
     /**
@@ -676,136 +402,7 @@ public final class SimKernel implements HostQueues {
      * "bindings complete". Synchronous.
      */
     public void scan() {
-        locked(() -> {
-            scanLocked();
-            return null;
-        });
-    }
-
-    private void scanLocked() {
-        boolean configChanged = !(fwApm.equals(qciApm) && fwAqm.equals(qciAqm) && fwAdm.equals(qciAdm));
-        if (configChanged) {
-            qciApm = fwApm;
-            qciAqm = fwAqm;
-            qciAdm = fwAdm;
-            vfio.onConfigChanged();
-        }
-        for (int a = 0; a <= profile.maxAdapterId(); a++) {
-            AdapterHw hw = hardware.get(a);
-            SimCard c = cards.get(a);
-            if (hw == null || !qciApm.get(a)) {
-                if (c != null) {
-                    removeCard(c);
-                }
-                continue;
-            }
-            if (c == null) {
-                c = new SimCard(hw.card, functionsOf(hw.card), hw.configured, hw.checkstopped, serialOf(hw.card));
-                cards.put(a, c);
-                uevent("add", devpath(c), cardUeventEnv(c));
-                if (driversAutoprobe) {
-                    bindCard(c);
-                }
-            } else {
-                if (c.chkstop != hw.checkstopped) {
-                    c.chkstop = hw.checkstopped;
-                }
-                if (c.config != hw.configured) {
-                    c.config = hw.configured;
-                    uevent("change", devpath(c), Map.of("CONFIG", c.config ? "1" : "0"));
-                }
-            }
-            for (int d = 0; d <= profile.maxDomainId(); d++) {
-                Apqn apqn = Apqn.of(a, d);
-                SimQueue q = queues.get(apqn);
-                if (!qciAqm.get(d)) {
-                    if (q != null) {
-                        removeQueue(q);
-                    }
-                    continue;
-                }
-                if (q == null) {
-                    q = new SimQueue(apqn, hw.configured, hw.checkstopped);
-                    queues.put(apqn, q);
-                    uevent("add", devpath(q), Map.of("MODE", modeName(c)));
-                    if (driversAutoprobe) {
-                        probe(q);
-                    }
-                } else {
-                    updateQueueState(q, hw.configured, hw.checkstopped);
-                }
-            }
-        }
-        if (configChanged) {
-            vfio.onScanComplete();
-        }
-        if (apDomain < 0) {
-            selectDefaultDomain();
-        }
-        scans++;
-        if (scans == 1) {
-            uevent("change", "/devices/ap", Map.of("INITSCAN", "done"));
-        }
-        checkBindingsComplete();
-    }
-
-    private void selectDefaultDomain() {
-        for (SimQueue q : queues.values()) {
-            if (aqmask.get(q.apqn().domain())) {
-                apDomain = q.apqn().domain();
-                return;
-            }
-        }
-    }
-
-    private void updateQueueState(SimQueue q, boolean configured, boolean checkstopped) {
-        if (checkstopped && !q.chkstop) {
-            q.chkstop = true;
-            traffic.flush(q.apqn());
-        } else if (!checkstopped && q.chkstop) {
-            q.chkstop = false;
-        }
-        if (!configured && q.config) {
-            q.config = false;
-            uevent("change", devpath(q), Map.of("CONFIG", "0"));
-            traffic.flush(q.apqn());
-        } else if (configured && !q.config) {
-            q.config = true;
-            uevent("change", devpath(q), Map.of("CONFIG", "1"));
-        }
-    }
-
-    private void removeQueue(SimQueue q) {
-        leaveDriver(q);
-        queues.remove(q.apqn());
-        uevent("remove", devpath(q), Map.of());
-    }
-
-    private void removeCard(SimCard c) {
-        for (SimQueue q : List.copyOf(queues.subMap(Apqn.of(c.id(), 0), true, Apqn.of(c.id(), 255), true).values())) {
-            removeQueue(q);
-        }
-        c.driver = null;
-        cards.remove(c.id());
-        uevent("remove", devpath(c), Map.of());
-    }
-
-    private void checkBindingsComplete() {
-        if (scans < 1) {
-            return;
-        }
-        long bound = queues.values().stream().filter(q -> q.driver != null).count();
-        if (bound == queues.size() && !bindingsCompleteDone) {
-            bindingsCompleteDone = true;
-            bindingsCompleteCount++;
-            uevent("change", "/devices/ap", Map.of("BINDINGS", "complete", "COMPLETECOUNT", Long.toString(bindingsCompleteCount)));
-        }
-    }
-
-    /** The {@code bindings} text without newline, e.g. {@code 12/12 (complete)}. */
-    String bindingsText() {
-        long bound = queues.values().stream().filter(q -> q.driver != null).count();
-        return bound + "/" + queues.size() + (scans >= 1 && bound == queues.size() ? " (complete)" : "");
+        atomically(scanner::scan);
     }
 
     /**
@@ -813,169 +410,66 @@ public final class SimKernel implements HostQueues {
      * HMC/DPM change). Visible at the next {@link #scan()}.
      */
     public void setHostConfiguration(ApMask adapters, ApMask usageDomains, ApMask controlDomains) {
-        locked(() -> {
-            fwApm = Objects.requireNonNull(adapters);
-            fwAqm = Objects.requireNonNull(usageDomains);
-            fwAdm = Objects.requireNonNull(controlDomains);
-            return null;
-        });
+        atomically(() -> firmware.setHostConfiguration(adapters, usageDomains, controlDomains));
     }
 
     /** Checkstops (or recovers) an installed adapter and all its queues; visible at the next {@link #scan()}. */
     public void setCheckstop(int adapter, boolean checkstopped) {
-        locked(() -> {
-            requireHardware(adapter).checkstopped = checkstopped;
-            return null;
-        });
+        atomically(() -> firmware.requireAdapter(adapter).checkstopped = checkstopped);
     }
 
     /** A write to a card's {@code config} (SCLP configure/deconfigure, §6.4). */
     public void writeCardConfig(int adapter, String raw) {
-        locked(() -> {
-            SimCard c = requireCard(adapter);
-            int v = sscanfInt(raw).filter(i -> i == 0 || i == 1)
-                    .orElseThrow(() -> new SimKernelException(Errno.EINVAL, "config takes 0 or 1"));
-            boolean cfg = v == 1;
-            if (cfg != c.config) {
-                hardware.get(adapter).configured = cfg;
-                c.config = cfg;
-                uevent("change", devpath(c), Map.of("CONFIG", cfg ? "1" : "0"));
-            }
-            return null;
-        });
+        atomically(() -> scanner.writeCardConfig(adapter, raw));
     }
 
     // =============================================================================================
-    // zcrypt and core queue/card attributes
+    // zcrypt and core queue/card attributes (SimZcrypt, SimBusAttributes)
     // =============================================================================================
 
     /** A write to a card's zcrypt {@code online} (§1.4, invariant 18). */
     public void writeCardOnline(int adapter, String raw) {
-        locked(() -> {
-            SimCard c = requireCard(adapter);
-            requireZcryptCard(c);
-            boolean on = parseOnline(raw);
-            if (on && (!c.config || (caps.onlineRefusedWhileCheckstopped() && c.chkstop))) {
-                throw new SimKernelException(Errno.ENODEV, c.name() + " is " + (c.config ? "checkstopped" : "deconfigured"));
-            }
-            c.zcryptOnline = on;
-            uevent("change", devpath(c), Map.of("ONLINE", on ? "1" : "0"));
-            for (SimQueue q : queuesOf(adapter)) {
-                if (q.driver == SimDriver.CEX4QUEUE) {
-                    boolean was = q.zcryptOnline;
-                    q.zcryptOnline = on;
-                    if (!on) {
-                        traffic.flush(q.apqn());
-                    }
-                    if (was != on) {
-                        uevent("change", devpath(q), Map.of("ONLINE", on ? "1" : "0"));
-                    }
-                }
-            }
-            return null;
-        });
+        atomically(() -> zcrypt.writeCardOnline(adapter, raw));
     }
 
     /** A write to a queue's zcrypt {@code online} (§1.5, invariant 18). */
     public void writeQueueOnline(Apqn apqn, String raw) {
-        locked(() -> {
-            SimQueue q = requireQueue(apqn);
-            if (q.driver != SimDriver.CEX4QUEUE) {
-                throw new SimKernelException(Errno.ENOENT, apqn + " is not bound to cex4queue");
-            }
-            SimCard c = cards.get(apqn.adapter());
-            boolean on = parseOnline(raw);
-            boolean stopped = caps.onlineRefusedWhileCheckstopped() && (q.chkstop || c.chkstop);
-            if (on && (!q.config || !c.config || stopped)) {
-                throw new SimKernelException(Errno.ENODEV, apqn + " or its card is deconfigured or checkstopped");
-            }
-            if (on && !(c.driver == SimDriver.CEX4CARD && c.zcryptOnline)) {
-                throw new SimKernelException(Errno.EINVAL, "card " + c.name() + " is offline");
-            }
-            q.zcryptOnline = on;
-            if (!on) {
-                traffic.flush(apqn);
-            }
-            uevent("change", devpath(q), Map.of("ONLINE", on ? "1" : "0"));
-            return null;
-        });
+        atomically(() -> zcrypt.writeQueueOnline(apqn, raw));
     }
 
     /** A write to a queue's {@code reset}: flushes it (-EAGAIN) and restarts its state machine. */
     public void resetQueue(Apqn apqn) {
-        locked(() -> {
-            requireQueue(apqn);
-            traffic.flush(apqn);
-            return null;
-        });
+        atomically(() -> zcrypt.resetQueue(apqn));
     }
 
     /** A write to a queue's {@code request_count}: resets its counter. */
     public void resetQueueRequestCount(Apqn apqn) {
-        locked(() -> {
-            requireQueue(apqn);
-            traffic.resetRequestCount(apqn);
-            return null;
-        });
+        atomically(() -> zcrypt.resetQueueRequestCount(apqn));
     }
 
     /** A write to a card's {@code request_count}: resets the counters of the card and all its queues. */
     public void resetCardRequestCount(int adapter) {
-        locked(() -> {
-            requireCard(adapter);
-            for (SimQueue q : queuesOf(adapter)) {
-                traffic.resetRequestCount(q.apqn());
-            }
-            return null;
-        });
+        atomically(() -> zcrypt.resetCardRequestCount(adapter));
     }
 
     /** A write to {@code ap_domain} ({@code sscanf %i}). */
     public void writeApDomain(String raw) {
-        locked(() -> {
-            long d = sscanfI(raw).orElse(-1L);
-            if (d < 0 || d > profile.maxDomainId() || !aqmask.get((int) d)) {
-                throw new SimKernelException(Errno.EINVAL, "ap_domain must be a domain set in aqmask");
-            }
-            apDomain = (int) d;
-            return null;
-        });
+        atomically(() -> attributes.writeApDomain(raw));
     }
 
     /** A write to {@code config_time} (5..120 seconds). */
     public void writeConfigTime(String raw) {
-        locked(() -> {
-            int v = sscanfInt(raw).filter(i -> i >= 5 && i <= 120)
-                    .orElseThrow(() -> new SimKernelException(Errno.EINVAL, "config_time takes 5..120"));
-            configTime = v;
-            return null;
-        });
+        atomically(() -> attributes.writeConfigTime(raw));
     }
 
     /** A write to {@code poll_thread} (kstrtobool; starting is a no-op since interrupts are in use). */
     public void writePollThread(String raw) {
-        locked(() -> {
-            parseBool(raw);
-            pollThread = false;
-            return null;
-        });
+        atomically(() -> attributes.writePollThread(raw));
     }
 
     /** A write to {@code poll_timeout} (kstrtoul base 0, at most 120 s in ns). */
     public void writePollTimeout(String raw) {
-        locked(() -> {
-            long v;
-            try {
-                v = KernelNumbers.kstrtoul(raw);
-            } catch (ApSyntaxException e) {
-                throw new SimKernelException(e.errno(), e.getMessage());
-            }
-            if (v > 120_000_000_000L) {
-                throw new SimKernelException(Errno.EINVAL, "poll_timeout at most 120000000000 ns");
-            }
-            pollTimeout = v;
-            return null;
-        });
+        atomically(() -> attributes.writePollTimeout(raw));
     }
 
     // =============================================================================================
@@ -997,10 +491,9 @@ public final class SimKernel implements HostQueues {
      * applied then, even if the caller stopped waiting).
      */
     public void writeRemove(String uuid, String raw) {
-        locked(() -> {
+        atomically(() -> {
             requireVfio();
             vfio.remove(vfio.require(uuid), raw);
-            return null;
         });
     }
 
@@ -1022,31 +515,28 @@ public final class SimKernel implements HostQueues {
 
     /** A write to an mdev's {@code assign_adapter}/{@code assign_domain}/{@code assign_control_domain}. */
     public void assign(String uuid, Resource what, String raw) {
-        locked(() -> {
+        atomically(() -> {
             requireVfio();
             vfio.assign(vfio.require(uuid), what, raw);
-            return null;
         });
     }
 
     /** A write to an mdev's {@code unassign_*}. */
     public void unassign(String uuid, Resource what, String raw) {
-        locked(() -> {
+        atomically(() -> {
             requireVfio();
             vfio.unassign(vfio.require(uuid), what, raw);
-            return null;
         });
     }
 
     /** A write to an mdev's {@code ap_config} (6.10+). */
     public void writeApConfig(String uuid, String raw) {
-        locked(() -> {
+        atomically(() -> {
             requireVfio();
             if (!caps.apConfig()) {
                 throw new SimKernelException(Errno.ENOENT, "ap_config needs kernel 6.10");
             }
             vfio.writeApConfig(vfio.require(uuid), raw);
-            return null;
         });
     }
 
@@ -1055,27 +545,20 @@ public final class SimKernel implements HostQueues {
      * is already open; ENODEV if there is no such mdev.
      */
     public void attachGuest(String mdevUuid, String guestId) {
-        locked(() -> {
+        atomically(() -> {
             requireVfio();
             vfio.attach(vfio.require(mdevUuid), guestId);
-            return null;
         });
     }
 
     /** QEMU closes the guest's mdev: its queues are zeroized; a blocked {@code remove} completes. */
     public void detachGuest(String guestId) {
-        locked(() -> {
-            vfio.detach(guestId);
-            return null;
-        });
+        atomically(() -> vfio.detach(guestId));
     }
 
     /** QEMU issues VFIO_DEVICE_RESET for the guest's mdev: its queues are zeroized. */
     public void resetGuestDevice(String guestId) {
-        locked(() -> {
-            vfio.reset(guestId);
-            return null;
-        });
+        atomically(() -> vfio.reset(guestId));
     }
 
     /**
@@ -1083,10 +566,7 @@ public final class SimKernel implements HostQueues {
      * {@code create}'s "no instances left" error can be reached.
      */
     public void limitMdevInstances(int max) {
-        locked(() -> {
-            vfio.maxInstances = max;
-            return null;
-        });
+        atomically(() -> vfio.maxInstances = max);
     }
 
     /**
@@ -1094,10 +574,7 @@ public final class SimKernel implements HostQueues {
      * device: the vfio core's request to user space to release it. Default: nothing.
      */
     public void setReleaseRequestListener(Consumer<MdevRemoveBlockedException> listener) {
-        locked(() -> {
-            vfio.releaseListener = listener;
-            return null;
-        });
+        atomically(() -> vfio.releaseListener = listener);
     }
 
     private void requireVfio() {
@@ -1120,19 +597,16 @@ public final class SimKernel implements HostQueues {
         }
     }
 
-    List<SimQueue> queuesOf(int adapter) {
-        return new ArrayList<>(queues.subMap(Apqn.of(adapter, 0), true, Apqn.of(adapter, 255), true).values());
+    /** Runs under the kernel lock, for bodies without a result. */
+    private void atomically(Runnable body) {
+        locked(() -> {
+            body.run();
+            return null;
+        });
     }
 
-    private Object findDevice(String name) {
-        if (name.matches("card[0-9a-f]{2}")) {
-            return cards.get(Integer.parseInt(name.substring(4), 16));
-        }
-        if (name.matches("[0-9a-f]{2}\\.[0-9a-f]{4}")) {
-            Apqn a = Apqn.parse(name);
-            return queues.get(a);
-        }
-        return null;
+    List<SimQueue> queuesOf(int adapter) {
+        return new ArrayList<>(queues.subMap(Apqn.of(adapter, 0), true, Apqn.of(adapter, 255), true).values());
     }
 
     SimQueue requireQueue(Apqn apqn) {
@@ -1151,21 +625,11 @@ public final class SimKernel implements HostQueues {
         return c;
     }
 
-    private void requireZcryptCard(SimCard c) {
-        if (c.driver != SimDriver.CEX4CARD) {
-            throw new SimKernelException(Errno.ENOENT, c.name() + " is not bound to cex4card");
-        }
+    long seed() {
+        return seed;
     }
 
-    private AdapterHw requireHardware(int adapter) {
-        AdapterHw hw = hardware.get(adapter);
-        if (hw == null) {
-            throw new IllegalArgumentException("no card installed at adapter " + adapter);
-        }
-        return hw;
-    }
-
-    private void uevent(String action, String devpath, Map<String, String> env) {
+    void uevent(String action, String devpath, Map<String, String> env) {
         uevents.add(new Uevent(action, devpath, env));
     }
 
@@ -1177,125 +641,12 @@ public final class SimKernel implements HostQueues {
         return "/devices/ap/" + q.apqn().cardName() + "/" + q.apqn();
     }
 
-    private static Map<String, String> cardUeventEnv(SimCard c) {
-        return Map.of("DEV_TYPE", String.format("%04X", c.hardware().generation().hwtype()),
-                "MODALIAS", String.format("ap:t%02X", c.hardware().generation().hwtype()),
-                "MODE", modeName(c));
-    }
-
-    static String modeName(SimCard c) {
-        return switch (c.hardware().mode()) {
-            case CCA -> "cca";
-            case ACCELERATOR -> "accel";
-            case EP11 -> "ep11";
-        };
-    }
-
-    private int functionsOf(MachineProfile.Card card) {
-        if (card.functions() != 0) {
-            return card.functions();
-        }
-        boolean apxa = profile.maxAdapterId() > 63 || profile.maxDomainId() > 15;
-        int f = switch (card.mode()) {
-            case CCA -> 0x80000000 | 0x40000000 | 0x20000000 | 0x10000000 | 0x00800000;
-            case EP11 -> 0x80000000 | 0x04000000 | 0x00800000;
-            case ACCELERATOR -> 0x40000000 | 0x20000000 | 0x08000000 | 0x00800000;
-        };
-        return apxa ? f | 0x02000000 : f;
-    }
-
-    private String serialOf(MachineProfile.Card card) {
-        Random r = new Random(seed * 31 + card.id());
-        String alphabet = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
-        StringBuilder sb = new StringBuilder("93");
-        for (int i = 0; i < 6; i++) {
-            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
-        }
-        return sb.toString();
-    }
-
     static String lower(String uuid) {
         return uuid == null ? "" : uuid.toLowerCase(Locale.ROOT);
-    }
-
-    static String stripNewline(String raw) {
-        return raw.endsWith("\n") ? raw.substring(0, raw.length() - 1) : raw;
-    }
-
-    private static boolean parseOnline(String raw) {
-        return sscanfInt(raw).filter(i -> i == 0 || i == 1)
-                .orElseThrow(() -> new SimKernelException(Errno.EINVAL, "online takes 0 or 1")) == 1;
-    }
-
-    /** {@code sscanf(buf, "%d")}: leading white space, optional sign, decimal digits; the rest is ignored. */
-    static Optional<Integer> sscanfInt(String s) {
-        int i = 0;
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
-        }
-        int start = i;
-        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            i++;
-        }
-        int digits = i;
-        while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-            i++;
-        }
-        if (i == digits || i - digits > 9) {
-            return Optional.empty();
-        }
-        return Optional.of(Integer.parseInt(s.substring(start, i)));
-    }
-
-    /** {@code sscanf(buf, "%i")}: like %d but with 0x hex and 0-prefixed octal. */
-    static Optional<Long> sscanfI(String s) {
-        int i = 0;
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
-        }
-        boolean neg = false;
-        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            neg = s.charAt(i) == '-';
-            i++;
-        }
-        KernelNumbers.Parsed p = KernelNumbers.simpleStrtoul(s, i);
-        if (p.end() == i || p.overflow() || p.value().bitLength() > 31) {
-            return Optional.empty();
-        }
-        long v = p.value().longValue();
-        return Optional.of(neg ? -v : v);
-    }
-
-    /** {@code kstrtobool}: first char 1/y/Y/0/n/N, or on/off. */
-    static boolean parseBool(String s) {
-        if (!s.isEmpty()) {
-            switch (s.charAt(0)) {
-                case '1', 'y', 'Y', 't', 'T':
-                    return true;
-                case '0', 'n', 'N', 'f', 'F':
-                    return false;
-                case 'o', 'O':
-                    if (s.length() > 1 && (s.charAt(1) == 'n' || s.charAt(1) == 'N')) {
-                        return true;
-                    }
-                    if (s.length() > 1 && (s.charAt(1) == 'f' || s.charAt(1) == 'F')) {
-                        return false;
-                    }
-                    break;
-                default:
-                    break;
-            }
-        }
-        throw new SimKernelException(Errno.EINVAL, "expected a boolean (1/0, y/n, on/off)");
     }
 
     @Override
     public String toString() {
         return "SimKernel[" + profile.name() + ", " + profile.kernel() + "]";
-    }
-
-    /** Unmodifiable view helper for SimSysfs. */
-    static <T> List<T> view(List<T> l) {
-        return Collections.unmodifiableList(l);
     }
 }

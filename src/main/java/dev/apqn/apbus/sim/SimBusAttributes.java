@@ -1,0 +1,60 @@
+package dev.apqn.apbus.sim;
+
+import dev.apqn.apbus.ApSyntaxException;
+import dev.apqn.apbus.Errno;
+import dev.apqn.apbus.KernelNumbers;
+
+/**
+ * Writes to the simple AP bus tunables: {@code ap_domain}, {@code config_time}, {@code poll_thread},
+ * {@code poll_timeout} and {@code drivers_autoprobe}, each with the parser its kernel store
+ * function uses. The values are the {@link SimKernel}'s; runs under the kernel lock.
+ */
+final class SimBusAttributes {
+
+    private final SimKernel k;
+
+    SimBusAttributes(SimKernel kernel) {
+        this.k = kernel;
+    }
+
+    /** {@code ap_domain} ({@code sscanf %i}): a domain set in aqmask. */
+    void writeApDomain(String raw) {
+        long d = KernelInput.sscanfI(raw).orElse(-1L);
+        if (d < 0 || d > k.profile().maxDomainId() || !k.aqmask.get((int) d)) {
+            throw new SimKernelException(Errno.EINVAL, "ap_domain must be a domain set in aqmask");
+        }
+        k.apDomain = (int) d;
+    }
+
+    /** {@code config_time} (5..120 seconds). */
+    void writeConfigTime(String raw) {
+        int v = KernelInput.sscanfInt(raw).filter(i -> i >= 5 && i <= 120)
+                .orElseThrow(() -> new SimKernelException(Errno.EINVAL, "config_time takes 5..120"));
+        k.configTime = v;
+    }
+
+    /** {@code poll_thread} (kstrtobool); starting it is a no-op since interrupts are in use. */
+    void writePollThread(String raw) {
+        KernelInput.parseBool(raw);
+        k.pollThread = false;
+    }
+
+    /** {@code poll_timeout} (kstrtoul base 0, at most 120 s in ns). */
+    void writePollTimeout(String raw) {
+        long v;
+        try {
+            v = KernelNumbers.kstrtoul(raw);
+        } catch (ApSyntaxException e) {
+            throw new SimKernelException(e.errno(), e.getMessage());
+        }
+        if (v > 120_000_000_000L) {
+            throw new SimKernelException(Errno.EINVAL, "poll_timeout at most 120000000000 ns");
+        }
+        k.pollTimeout = v;
+    }
+
+    /** {@code drivers_autoprobe} (kstrtobool). */
+    void writeDriversAutoprobe(String raw) {
+        k.driversAutoprobe = KernelInput.parseBool(raw);
+    }
+}
