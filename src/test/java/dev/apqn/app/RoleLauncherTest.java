@@ -1,0 +1,173 @@
+package dev.apqn.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.apqn.agent.kube.AgentBackend;
+import dev.apqn.agent.kube.AgentSettings;
+import dev.apqn.agent.kube.NodeAgent;
+import dev.apqn.controller.ControllerOperator;
+import dev.apqn.controller.ControllerSettings;
+import dev.apqn.controller.ReservationReconciler;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The role switch without Quarkus: the agent role never builds the controller's operator, and vice versa. */
+class RoleLauncherTest {
+
+    static ApqnConfig config(ApqnConfig.Role role, String node) {
+        return new ApqnConfig() {
+            public Role role() {
+                return role;
+            }
+
+            public Optional<String> nodeName() {
+                return Optional.ofNullable(node);
+            }
+
+            public String namespace() {
+                return "apqn-system";
+            }
+
+            public Agent agent() {
+                return new Agent() {
+                    public AgentBackend backend() {
+                        return AgentBackend.simulated;
+                    }
+
+                    public String sysfsRoot() {
+                        return "/sys";
+                    }
+
+                    public Optional<String> profile() {
+                        return Optional.of("mask-mode-apconfig");
+                    }
+
+                    public String ledgerDir() {
+                        return "/tmp/ledger";
+                    }
+                };
+            }
+
+            public Controller controller() {
+                return new Controller() {
+                    public String nodeSelector() {
+                        return "kubernetes.io/arch=s390x";
+                    }
+
+                    public int agentExpiryFactor() {
+                        return 3;
+                    }
+
+                    public Duration agentRecheck() {
+                        return Duration.ofSeconds(10);
+                    }
+
+                    public Duration resync() {
+                        return Duration.ofMinutes(5);
+                    }
+                };
+            }
+
+            public Lease lease() {
+                return new Lease() {
+                    public boolean leaderElection() {
+                        return true;
+                    }
+
+                    public String leaderName() {
+                        return "apqn-controller-leader";
+                    }
+
+                    public Duration duration() {
+                        return Duration.ofSeconds(15);
+                    }
+
+                    public Duration renewDeadline() {
+                        return Duration.ofSeconds(10);
+                    }
+
+                    public Duration retryPeriod() {
+                        return Duration.ofSeconds(2);
+                    }
+
+                    public Duration agentDuration() {
+                        return Duration.ofSeconds(40);
+                    }
+
+                    public Duration agentRenew() {
+                        return Duration.ofSeconds(10);
+                    }
+                };
+            }
+        };
+    }
+
+    /** Records which role was started; builds (never starts) the real controller operator. */
+    static final class Recording implements RoleLauncher.Starters {
+        final List<String> started = new ArrayList<>();
+        Operator operator;
+
+        @Override
+        public Operator controller(KubernetesClient client, ControllerSettings settings) {
+            started.add("controller");
+            operator = ControllerOperator.create(client, settings);
+            return operator;
+        }
+
+        @Override
+        public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings) {
+            started.add("agent:" + node + ":" + agent.backend() + ":" + settings.leaseNamespace());
+            return null;
+        }
+    }
+
+    static KubernetesClient offlineClient() {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1").build()).build();
+    }
+
+    @Test
+    void agentRoleStartsTheAgentAndNoReconciler() {
+        var rec = new Recording();
+        try (KubernetesClient c = offlineClient()) {
+            var launched = RoleLauncher.launch(config(ApqnConfig.Role.agent, "z16-a"), c, rec);
+            assertThat(rec.started).containsExactly("agent:z16-a:simulated:apqn-system");
+            assertThat(rec.operator).isNull();
+            assertThat(launched.operator()).isEmpty();
+        }
+    }
+
+    @Test
+    void controllerRoleRegistersTheReconcilersWithLeaderElection() {
+        var rec = new Recording();
+        try (KubernetesClient c = offlineClient()) {
+            RoleLauncher.launch(config(ApqnConfig.Role.controller, null), c, rec);
+            assertThat(rec.started).containsExactly("controller");
+            assertThat(rec.operator.getRegisteredController(ReservationReconciler.NAME)).isPresent();
+            var le = rec.operator.getConfigurationService().getLeaderElectionConfiguration().orElseThrow();
+            assertThat(le.getLeaseName()).isEqualTo("apqn-controller-leader");
+            assertThat(le.getLeaseNamespace()).contains("apqn-system");
+        }
+    }
+
+    @Test
+    void agentRoleWithoutNodeNameFailsWithTheFix() {
+        try (KubernetesClient c = offlineClient()) {
+            assertThatThrownBy(() -> RoleLauncher.launch(config(ApqnConfig.Role.agent, null), c, new Recording()))
+                    .hasMessageContaining("apqn.node-name");
+        }
+    }
+
+    @Test
+    void nodeSelectorTextParses() {
+        assertThat(RoleLauncher.labels("a=b, c=d")).containsEntry("a", "b").containsEntry("c", "d");
+        assertThat(RoleLauncher.labels("")).isEmpty();
+    }
+}
