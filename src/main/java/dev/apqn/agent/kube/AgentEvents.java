@@ -20,10 +20,14 @@ import java.util.Set;
  * Kubernetes Events about one node's APNodeState (style practice 14): typed reasons from
  * {@link dev.apqn.status.Reasons}, Warning for problems, emitted on transitions only, de-duplicated
  * by a name derived from reason and message (a repeat within the agent's memory is dropped, one the
- * server already has is ignored). Events live in the agent namespace (the agent may create events
- * only there); the involved object is the cluster-scoped APNodeState. Never fails a reconcile.
+ * server already has is ignored). Events live in {@value #NAMESPACE}: the API server accepts an Event
+ * about a cluster-scoped object (the APNodeState) only there, which is also where
+ * {@code kubectl describe apnodestate} looks. Never fails a reconcile.
  */
 final class AgentEvents {
+
+    /** Where Events about cluster-scoped objects must live. */
+    static final String NAMESPACE = "default";
 
     private static final Logger LOG = Logger.getLogger(AgentEvents.class);
     private static final int MEMORY = 256;
@@ -34,9 +38,9 @@ final class AgentEvents {
     private final String component;
     private final Set<String> sent = new LinkedHashSet<>();
 
-    AgentEvents(KubernetesClient client, String namespace, String node, String component) {
+    AgentEvents(KubernetesClient client, String node, String component) {
         this.client = client;
-        this.namespace = namespace;
+        this.namespace = NAMESPACE;
         this.node = node;
         this.component = component;
     }
@@ -77,7 +81,7 @@ final class AgentEvents {
             client.v1().events().inNamespace(namespace).resource(e).create();
         } catch (KubernetesClientException ex) {
             if (ex.getCode() != 409) {
-                LOG.debugf("node %s: event %s not recorded: %s", node, reason, ex.getMessage());
+                LOG.warnf("node %s: event %s not recorded: %s", node, reason, ex.getMessage());
             }
         } catch (RuntimeException ex) {
             LOG.debugf("node %s: event %s not recorded: %s", node, reason, ex.toString());

@@ -10,7 +10,7 @@ import java.util.Objects;
  * How a {@link NodeAgent} talks to Kubernetes and paces itself. One value for every agent of a
  * JVM (the demo and the benchmark run many simulated agents with the same settings).
  *
- * @param leaseNamespace where the agents' Leases ({@link AgentLease#name(String)}) and Events live
+ * @param leaseNamespace where the agents' Leases ({@link AgentLease#name(String)}) live
  * @param leaseDuration  {@code spec.leaseDurationSeconds} of the Lease: the agent is considered
  *                       gone when its Lease was not renewed for that long
  * @param leaseRenew     how often the agent renews its Lease (well below {@code leaseDuration})

@@ -135,7 +135,7 @@ public final class NodeAgent implements AutoCloseable {
         this.converger = new HostConverger(bus, host.lock(), Objects.requireNonNull(ledgerDir, "ledgerDir"), host.bootId(), host.clock());
         String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
-        this.events = new AgentEvents(runtime.client(), settings.leaseNamespace(), node, settings.fieldManager());
+        this.events = new AgentEvents(runtime.client(), node, settings.fieldManager());
     }
 
     /**

@@ -49,7 +49,7 @@ import java.util.TreeSet;
  *
  * <p>Size: one entry per card with one range string per (driver, state) group, never one object per
  * queue; mdevs as range strings. A 256 × 85 node stays in the tens of kilobytes (see
- * {@code StatusSizeTest}).
+ * {@code StatusSizeIT} and {@code NodeStatusBuilderTest}).
  */
 public final class NodeStatusBuilder {
 

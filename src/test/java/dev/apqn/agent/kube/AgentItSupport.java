@@ -25,7 +25,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -65,18 +64,21 @@ final class AgentItSupport {
                 .withNewMetadata().withName(SA).endMetadata().build()).create();
         try (var in = AgentItSupport.class.getClassLoader().getResourceAsStream("rbac/agent-rbac.yaml")) {
             for (HasMetadata item : admin.load(in).items()) {
-                if (item.getMetadata().getNamespace() != null) {
+                String itemNs = item.getMetadata().getNamespace();
+                if ("apqn-system".equals(itemNs)) {
                     item.getMetadata().setNamespace(ns);
                 } else {
+                    // cluster-scoped, or in "default" (events): shared by every test class, so made unique
                     item.getMetadata().setName(item.getMetadata().getName() + "-" + ns);
                 }
                 if (item instanceof ClusterRoleBinding b) {
                     b.getRoleRef().setName(b.getRoleRef().getName() + "-" + ns);
                     b.getSubjects().forEach(s -> s.setNamespace(ns));
                 } else if (item instanceof RoleBinding b) {
+                    if (!"apqn-system".equals(itemNs)) {
+                        b.getRoleRef().setName(b.getRoleRef().getName() + "-" + ns);
+                    }
                     b.getSubjects().forEach(s -> s.setNamespace(ns));
-                } else if (item instanceof ClusterRole) {
-                    // rules unchanged
                 }
                 admin.resource(item).fieldManager("apqn-tests").forceConflicts().serverSideApply();
             }

@@ -226,6 +226,10 @@ class NodeAgentIT {
             awaitState(admin, r.node(), x -> condition(x, Conditions.DRIFTED, "False") && condition(x, Conditions.READY, "True"));
         }
         assertHolds(r);
+        // the story is told as a Warning event on the node state (recorded under the agent's RBAC)
+        await().atMost(WAIT).until(() -> admin.v1().events().inNamespace(AgentEvents.NAMESPACE).list().getItems().stream()
+                .anyMatch(e -> r.node().equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
+                        && Reasons.MASK_CHANGED.equals(e.getReason())));
     }
 
     @Test
