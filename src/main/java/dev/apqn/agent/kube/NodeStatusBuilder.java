@@ -282,16 +282,19 @@ public final class NodeStatusBuilder {
                         message = state == ReservationSync.State.Ready ? takeoverNote(o, m.owner()) : r.hostEditsReason();
                     }
                     case DRIFTED -> {
-                        // repaired in this converge: the guest has its APQNs again
-                        state = ReservationSync.State.Ready;
-                        reason = m.reason().contains("removed by hand") ? Reasons.MDEV_VANISHED : Reasons.MDEV_CHANGED;
+                        // repaired in this converge: the guest has its APQNs again (the next pass reports Ready)
+                        state = hostBlocks(r) ? ReservationSync.State.Applying : ReservationSync.State.Drifted;
+                        reason = state == ReservationSync.State.Drifted
+                                ? m.reason().contains("removed by hand") ? Reasons.MDEV_VANISHED : Reasons.MDEV_CHANGED
+                                : hostReason(r);
+                        message = state == ReservationSync.State.Drifted ? m.reason() : r.hostEditsReason();
                     }
                     case APPLYING -> {
                         state = ReservationSync.State.Applying;
                         reason = Reasons.APPLYING;
                     }
                     case RESTORING -> {
-                        state = ReservationSync.State.Applying;
+                        state = ReservationSync.State.Restoring;
                         reason = Reasons.RECOVERING_INTENT;
                     }
                     case DEGRADED -> {
@@ -312,7 +315,7 @@ public final class NodeStatusBuilder {
                     }
                     default -> throw new IllegalStateException(m.state().toString());
                 }
-                if (state == ReservationSync.State.Ready) {
+                if (state == ReservationSync.State.Ready || state == ReservationSync.State.Drifted) {
                     x.setAppliedHash(o.specHash());
                 }
             }
@@ -335,7 +338,8 @@ public final class NodeStatusBuilder {
             if (claimants.contains(res)) {
                 // claims without an mdev: collateral or kept queues only
                 boolean ready = r.hostEdits() == SyncState.READY;
-                x.setState(ready ? ReservationSync.State.Ready : ReservationSync.State.Applying);
+                x.setState(ready ? ReservationSync.State.Ready : r.hostEdits() == SyncState.RESTORING
+                        ? ReservationSync.State.Restoring : ReservationSync.State.Applying);
                 x.setReason(ready ? Reasons.READY : hostReason(r));
                 x.setMessage(ready ? null : emptyToNull(cut(r.hostEditsReason())));
             } else if (r.hostEdits() == SyncState.READY) {

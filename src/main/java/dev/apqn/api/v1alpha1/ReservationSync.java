@@ -12,7 +12,11 @@ public class ReservationSync {
     public enum State {
         Pending,
         Applying,
+        /** The node rebooted (or the agent recovers intents) and the mdev is being re-created from scratch. */
+        Restoring,
         Ready,
+        /** Someone changed the reservation's mdev by hand; the agent repaired it in this pass (see reason and message). */
+        Drifted,
         Degraded,
         Failed,
         PlanStale,
@@ -28,8 +32,9 @@ public class ReservationSync {
     @JsonPropertyDescription(Docs.MDEV_UUID)
     private String mdevUuid;
 
-    @JsonPropertyDescription("Pending, Applying, Ready, Degraded, Failed, PlanStale, InUse (a guest blocks"
-            + " release), Releasing or Released.")
+    @JsonPropertyDescription("Pending, Applying, Restoring (re-creating after a node reboot), Ready, Drifted (a hand"
+            + " edit was found and repaired; the guest has its APQNs again), Degraded, Failed, PlanStale, InUse (a guest"
+            + " blocks release), Releasing or Released.")
     @Required
     private State state;
 

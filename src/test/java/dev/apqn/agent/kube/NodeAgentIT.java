@@ -223,6 +223,8 @@ class NodeAgentIT {
             System.out.println("Drifted: " + c.getReason() + ": " + c.getMessage());
             assertThat(c.getReason()).isIn(Reasons.MASK_CHANGED, Reasons.MDEV_CHANGED);
             assertThat(c.getMessage()).contains("aqmask bits 6");
+            // the reservation itself is reported Drifted (repaired) for the pass that found it, then Ready again
+            await().atMost(WAIT).until(() -> rec.any(x -> syncIs(x, r.owner(), ReservationSync.State.Drifted)));
             awaitState(admin, r.node(), x -> condition(x, Conditions.DRIFTED, "False") && condition(x, Conditions.READY, "True"));
         }
         assertHolds(r);

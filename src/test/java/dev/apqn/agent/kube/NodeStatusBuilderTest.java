@@ -19,6 +19,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import dev.apqn.agent.ConvergeReport;
+import dev.apqn.agent.SyncState;
+import dev.apqn.api.v1alpha1.ReservationSync;
+import dev.apqn.plan.HostTarget;
+import dev.apqn.plan.OwnershipMode;
+import dev.apqn.status.Reasons;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
 
 /** The status built from an inventory: compact on the largest node, and equal when nothing changed (no write). */
 class NodeStatusBuilderTest {
@@ -59,5 +68,44 @@ class NodeStatusBuilderTest {
         assertThat(Conditions.find(later.getConditions(), Conditions.READY).orElseThrow().getLastTransitionTime())
                 .isEqualTo("2026-01-01T00:00:00Z");
         assertThat(first.getMdevs()).isNotEmpty().allSatisfy(m -> assertThat(m.getOwned()).as("foreign mdev").isFalse());
+    }
+
+    static ConvergeReport report(SyncState host, dev.apqn.agent.MdevStatus... mdevs) {
+        var byId = new TreeMap<UUID, dev.apqn.agent.MdevStatus>();
+        for (var m : mdevs) {
+            byId.put(m.uuid(), m);
+        }
+        return new ConvergeReport(1L, host == SyncState.RESTORING, host, "", byId, new TreeSet<>(), new TreeSet<>(), List.of(),
+                List.of(), List.of(), 0, false);
+    }
+
+    static ReservationSync syncOf(ConvergeReport r, String owner) throws Exception {
+        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("mask-mode-apconfig"), 1);
+        ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
+        var agent = new AgentStatus();
+        agent.setIdentity("a");
+        var o = new NodeStatusBuilder.Observation(inv, Optional.of(r), Optional.of(HostTarget.empty(OwnershipMode.MASKS, 1L)), "h1",
+                null, Ownership.NONE, List.of(), 0, null, 1L, 1L, Map.of(), agent);
+        APNodeStateStatus s = NodeStatusBuilder.build(o, null, "2026-01-01T00:00:00Z");
+        return s.getReservations().stream().filter(x -> owner.equals(x.getReservation())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void driftedAndRestoringAreReportedAsSuch() throws Exception {
+        UUID u = UUID.randomUUID();
+        var drifted = new dev.apqn.agent.MdevStatus(u, "ns/a", true, SyncState.DRIFTED,
+                "the matrix of mdev " + u + " was changed by hand; repaired", Optional.empty(), Optional.empty());
+        ReservationSync d = syncOf(report(SyncState.READY, drifted), "ns/a");
+        assertThat(d.getState()).isEqualTo(ReservationSync.State.Drifted);
+        assertThat(d.getReason()).isEqualTo(Reasons.MDEV_CHANGED);
+        assertThat(d.getMessage()).contains("changed by hand");
+        assertThat(d.getAppliedHash()).isEqualTo("h1");
+
+        var restoring = new dev.apqn.agent.MdevStatus(u, "ns/a", true, SyncState.RESTORING, "mdev not created yet",
+                Optional.empty(), Optional.empty());
+        ReservationSync r = syncOf(report(SyncState.RESTORING, restoring), "ns/a");
+        assertThat(r.getState()).isEqualTo(ReservationSync.State.Restoring);
+        assertThat(r.getReason()).isEqualTo(Reasons.RECOVERING_INTENT);
+        assertThat(r.getAppliedHash()).isNull();
     }
 }
