@@ -254,8 +254,9 @@ public final class PlanInputs {
             if (s.getModes() != null) {
                 s.getModes().forEach(m -> modes.add(cardMode(m)));
             }
-            // SameAsUsage needs the picked domains, which only the planner knows: see docs/operator.md.
-            return new ReservationRequest.Selection(nz(s.getAdapters()), nz(s.getDomains()), gens, modes, ApMask.none());
+            // SameAsUsage: the planner adds the usage domains it picks as control domains
+            return new ReservationRequest.Selection(nz(s.getAdapters()), nz(s.getDomains()), gens, modes, ApMask.none(),
+                    s.getControlDomains() == SelectionSpec.ControlDomains.SameAsUsage);
         }
         SortedSet<Apqn> apqns = new TreeSet<>();
         if (spec.getApqns() != null) {

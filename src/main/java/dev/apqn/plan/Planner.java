@@ -333,7 +333,7 @@ public final class Planner {
                     if (picked.isEmpty()) {
                         return;
                     }
-                    matrix = picked.get().withControlDomains(sel.controlDomains());
+                    matrix = picked.get().withControlDomains(sel.controlDomainsFor(picked.get()));
                 }
             }
             List<Apqn> apqns = matrix.apqns();

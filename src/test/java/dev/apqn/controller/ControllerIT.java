@@ -132,6 +132,15 @@ class ControllerIT {
                 .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
     }
 
+    /** Edits a reservation as a user would, again on a 409 (the controller writes status concurrently). */
+    static void edit(String ns, String name, java.util.function.UnaryOperator<APQNReservation> change) {
+        await().atMost(WAIT).ignoreExceptionsMatching(e -> e instanceof KubernetesClientException k && k.getCode() == 409)
+                .until(() -> {
+                    client.resources(APQNReservation.class).inNamespace(ns).withName(name).edit(change);
+                    return true;
+                });
+    }
+
     static void delete(String ns, String name) {
         client.resources(APQNReservation.class).inNamespace(ns).withName(name).delete();
     }
@@ -226,6 +235,33 @@ class ControllerIT {
     }
 
     @Test
+    void selectionWithSameAsUsageGivesTheMdevThePickedDomainsAsControlDomains() {
+        String ns = cp.createNamespace("samectl");
+        String n = node("z-samectl", Map.of("pool", ns));
+        agent(n);
+        var r = new APQNReservation();
+        r.setMetadata(new ObjectMetaBuilder().withName("ctl").withNamespace(ns).build());
+        var s = new APQNReservationSpec();
+        var sel = new SelectionSpec();
+        sel.setAdapters(1);
+        sel.setDomains(3);
+        sel.setControlDomains(SelectionSpec.ControlDomains.SameAsUsage);
+        s.setSelect(sel);
+        s.setNodeSelector(Map.of("pool", ns));
+        r.setSpec(s);
+        create(r);
+        var ready = awaitPhase(ns, "ctl", Phase.Ready);
+        var spec = nodeState(n).getSpec();
+        assertThat(spec.getMdevs()).hasSize(1);
+        Matrix mdev = spec.getMdevs().get(0).getMatrix().toMatrix();
+        assertThat(mdev.domains().cardinality()).isEqualTo(3);
+        assertThat(mdev.controlDomains()).as("the picked usage domains are the mdev's control domains")
+                .isEqualTo(mdev.domains());
+        assertThat(spec.getAllocations().get(0).getMatrix().toMatrix()).isEqualTo(mdev);
+        assertThat(ready.getStatus().getMatrix().toMatrix()).isEqualTo(mdev);
+    }
+
+    @Test
     void manualApprovalPublishesThePlanAndTouchesNothingUntilApproved() {
         String ns = cp.createNamespace("manual");
         String n = node("z-manual", Map.of());
@@ -240,8 +276,7 @@ class ControllerIT {
         assertThat(condReason(waiting, Conditions.RECONCILING)).isEqualTo("True/AwaitingApproval");
         assertThat(mdevOwners(n)).isEmpty();
         assertThat(nodeState(n).getSpec().getAllocations()).isNullOrEmpty();
-        client.resources(APQNReservation.class).inNamespace(ns).withName("careful")
-                .edit(x -> {
+        edit(ns, "careful", x -> {
                     x.getSpec().setApprovedPlan(hash);
                     return x;
                 });
@@ -363,8 +398,7 @@ class ControllerIT {
         a.guestInUse(ns + "/stuck", true);
         delete(ns, "stuck");
         awaitPhase(ns, "stuck", Phase.Releasing);
-        client.resources(APQNReservation.class).inNamespace(ns).withName("stuck")
-                .edit(x -> {
+        edit(ns, "stuck", x -> {
                     x.getMetadata().getAnnotations().put(ReservationReconciler.FORCE_RELEASE, "true");
                     return x;
                 });
@@ -397,7 +431,7 @@ class ControllerIT {
         int before = events(ns, "quiet").size();
         for (int i = 0; i < 5; i++) {
             int k = i;
-            client.resources(APQNReservation.class).inNamespace(ns).withName("quiet").edit(x -> {
+            edit(ns, "quiet", x -> {
                 x.getMetadata().getAnnotations().put("test/poke", "" + k);
                 return x;
             });

@@ -131,6 +131,14 @@ class ControllerPureTest {
         var s = new APQNReservationSpec();
         s.setApqns(List.of("05.0001", "06.0001"));
         assertThat(((ReservationRequest.Explicit) PlanInputs.request(s)).apqns()).hasSize(2);
+        var sel = new APQNReservationSpec();
+        var ss = new dev.apqn.api.v1alpha1.SelectionSpec();
+        ss.setAdapters(1);
+        ss.setDomains(2);
+        sel.setSelect(ss);
+        assertThat(((ReservationRequest.Selection) PlanInputs.request(sel)).controlSameAsUsage()).isFalse();
+        ss.setControlDomains(dev.apqn.api.v1alpha1.SelectionSpec.ControlDomains.SameAsUsage);
+        assertThat(((ReservationRequest.Selection) PlanInputs.request(sel)).controlSameAsUsage()).isTrue();
     }
 
     @Test

@@ -111,4 +111,24 @@ class SelectionTest {
         ReservationPlan rp = allocated(plan(mixedCards().build(), keep, res("ns/sel", 0, ReservationRequest.Selection.of(1, 1))), "ns/sel");
         assertThat(rp.matrix().adapters().idList()).doesNotContain(1, 2, 3);
     }
+
+    @Test
+    void sameAsUsageMakesThePickedDomainsTheControlDomainsAndAHolderKeepsThem() {
+        NodeInput node = mixedCards().build();
+        var sel = new ReservationRequest.Selection(1, 2, Set.of(CardGeneration.CEX8), Set.of(ApCard.Mode.CCA), ApMask.none())
+                .sameAsUsage();
+        ReservationPlan rp = allocated(plan(node, res("ns/sel", 0, sel)), "ns/sel");
+        assertThat(rp.matrix().adapters()).isEqualTo(ids(3));
+        assertThat(rp.matrix().controlDomains()).as("control domains = the picked usage domains")
+                .isEqualTo(rp.matrix().domains());
+        assertThat(rp.matrix().domains().cardinality()).isEqualTo(2);
+        ReservationPlan plain = allocated(plan(node, res("ns/sel", 0, ReservationRequest.Selection.of(1, 2))), "ns/sel");
+        assertThat(plain.matrix().controlDomains().isEmpty()).isTrue();
+        assertThat(plain.hash()).as("the control domains are part of the plan hash").isNotEqualTo(rp.hash());
+        // picked once: a holder keeps its recorded matrix, control domains included
+        NodePlan again = plan(node, holder("ns/sel", 0, sel, rp.matrix()));
+        assertThat(allocated(again, "ns/sel").matrix()).isEqualTo(rp.matrix());
+        assertThat(again.target().mdevs().values()).singleElement()
+                .satisfies(m -> assertThat(m.matrix().controlDomains()).isEqualTo(rp.matrix().domains()));
+    }
 }
