@@ -273,6 +273,23 @@ public final class PlanInputs {
 
     // ------------------------------------------------------------------ policy
 
+    /**
+     * One grant entry, exactly: its adapters x domains area (an omitted side is "any"; no area when both
+     * are omitted) plus its single APQNs, which grant those APQNs and nothing else.
+     */
+    public static PolicyView.Grant grant(dev.apqn.api.v1alpha1.Grant g) {
+        List<PolicyView.Grant.Area> areas = new ArrayList<>();
+        if (g.getAdapters() != null || g.getDomains() != null) {
+            areas.add(new PolicyView.Grant.Area(g.getAdapters() == null ? ApMask.all() : ApMask.of(g.getAdapters()),
+                    g.getDomains() == null ? ApMask.all() : ApMask.of(g.getDomains())));
+        }
+        SortedSet<Apqn> apqns = new TreeSet<>();
+        if (g.getApqns() != null) {
+            g.getApqns().forEach(q -> apqns.add(Apqn.parse(q)));
+        }
+        return new PolicyView.Grant(areas, apqns);
+    }
+
     /** Whether a label selector (empty/null = everything) matches the labels. */
     public static boolean matches(Map<String, String> selector, Map<String, String> labels) {
         if (selector == null || selector.isEmpty()) {
@@ -284,8 +301,8 @@ public final class PlanInputs {
 
     /**
      * The policies selecting a node, combined: host keeps add up, RequireApproval wins, and once any
-     * selecting policy has grants a namespace needs a grant from one of them. A grant's APQN list
-     * widens its adapters and domains (the planner's grants are adapters x domains rectangles).
+     * selecting policy has grants a namespace needs a grant from one of them. Grants add up exactly as
+     * written: adapters x domains areas and single APQNs, never widened (see {@link #grant}).
      */
     public static PolicyView policyView(List<APQNPolicy> policies, Map<String, String> nodeLabels) {
         List<APQNPolicy> selecting = policies.stream()
@@ -316,23 +333,10 @@ public final class PlanInputs {
             needsApproval |= s.getCollateral() == APQNPolicySpec.Collateral.RequireApproval;
             if (s.getGrants() != null) {
                 for (var g : s.getGrants()) {
-                    ApMask ga = g.getAdapters() == null ? ApMask.none() : ApMask.of(g.getAdapters());
-                    ApMask gd = g.getDomains() == null ? ApMask.none() : ApMask.of(g.getDomains());
-                    if (g.getApqns() != null) {
-                        for (String q : g.getApqns()) {
-                            Apqn a = Apqn.parse(q);
-                            ga = ga.with(a.adapter());
-                            gd = gd.with(a.domain());
-                        }
-                    } else if (g.getAdapters() == null) {
-                        ga = ApMask.all();
-                    } else if (g.getDomains() == null) {
-                        gd = ApMask.all();
-                    }
+                    PolicyView.Grant entry = grant(g);
                     for (String ns : g.getNamespaces()) {
                         PolicyView.Grant prev = grants.get(ns);
-                        grants.put(ns, prev == null ? new PolicyView.Grant(ga, gd)
-                                : new PolicyView.Grant(prev.adapters().or(ga), prev.domains().or(gd)));
+                        grants.put(ns, prev == null ? entry : prev.plus(entry));
                     }
                 }
             }

@@ -355,11 +355,10 @@ public final class Planner {
             }
             apqns.stream().filter(q -> !own.contains(q) && !policy.grants(r.namespace(), q)).forEach(bad::add);
             if (!bad.isEmpty()) {
-                PolicyView.Grant g = policy.grants().get(r.namespace());
+                Optional<PolicyView.Grant> g = policy.grantOf(r.namespace());
                 refuse(r, ReasonCode.NamespaceNotGranted, "namespace " + r.namespace() + " may not reserve " + bad
-                        + (g == null ? " (APQNPolicy " + policy.name() + " grants it nothing)"
-                                : " (APQNPolicy " + policy.name() + " grants adapters " + g.adapters().toRangeList()
-                                + ", domains " + g.domains().toRangeList() + ")")
+                        + (g.isEmpty() ? " (APQNPolicy " + policy.name() + " grants it nothing)"
+                                : " (APQNPolicy " + policy.name() + " grants it " + g.get().describe() + ")")
                         + "; choose granted APQNs in spec.apqns or ask the admin to extend spec.namespaceGrants", bad);
                 return;
             }

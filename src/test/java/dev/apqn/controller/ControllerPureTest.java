@@ -170,6 +170,31 @@ class ControllerPureTest {
         assertThat(PlanInputs.policyView(List.of(p1, p2), Map.of("zone", "other")).collateralNeedsApproval()).isTrue();
     }
 
+    @Test
+    void grantsOfSingleApqnsGrantExactlyThoseApqns() {
+        var p = new APQNPolicy();
+        p.setMetadata(new ObjectMetaBuilder().withName("g").build());
+        var s = new APQNPolicySpec();
+        var single = new Grant();
+        single.setNamespaces(List.of("team"));
+        single.setApqns(List.of("05.0004", "06.0006"));
+        var mixed = new Grant();
+        mixed.setNamespaces(List.of("mixed"));
+        mixed.setAdapters(List.of(7));
+        mixed.setApqns(List.of("08.0001"));
+        s.setGrants(List.of(single, mixed));
+        p.setSpec(s);
+        PolicyView v = PlanInputs.policyView(List.of(p), Map.of());
+        assertThat(v.grants("team", Apqn.of(5, 4))).isTrue();
+        assertThat(v.grants("team", Apqn.of(6, 6))).isTrue();
+        assertThat(v.grants("team", Apqn.of(5, 6))).as("never widened to adapters x domains").isFalse();
+        assertThat(v.grants("team", Apqn.of(6, 4))).isFalse();
+        assertThat(v.grants("mixed", Apqn.of(7, 200))).as("adapter 7 with any domain").isTrue();
+        assertThat(v.grants("mixed", Apqn.of(8, 1))).isTrue();
+        assertThat(v.grants("mixed", Apqn.of(8, 2))).isFalse();
+        assertThat(v.grants("mixed", Apqn.of(7, 1))).isTrue();
+    }
+
     NodePlan plan(APQNReservation... rs) {
         var ns = node();
         var inputs = java.util.Arrays.stream(rs).map(r -> PlanInputs.reservationInput(r, Optional.empty())).toList();
