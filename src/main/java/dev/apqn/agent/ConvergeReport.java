@@ -4,6 +4,7 @@ import dev.apqn.apbus.Apqn;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -27,13 +28,19 @@ import java.util.UUID;
  * @param foreign             mdevs and mask bits the operator did not make, left alone
  * @param drifts              hand edits of what the operator owns found in this converge
  * @param events              one sentence per host change made (for Kubernetes events)
- * @param inFlightAtWrite     estimated requests in flight on the flipped queues when they were taken
- *                            from the host (0 when nothing was taken)
+ * @param inFlightAtWrite     estimated requests in flight on all queues this converge took from the
+ *                            host, read just before each write (0 when nothing was taken)
+ * @param inFlightThisPass    the same per reservation: the requests in flight on the flipped queues it
+ *                            claims (reserved and collateral), for the writes of this converge only
+ * @param inFlightAtTakeover  per reservation, from the ledger (durable across agent restarts): the
+ *                            estimate recorded with every confirmed write that took its queues, summed;
+ *                            absent for reservations none of whose queues the operator took
  * @param drainTimedOut       the drain bound passed with requests still in flight
  */
 public record ConvergeReport(long inventoryGeneration, boolean restoring, SyncState hostEdits, String hostEditsReason,
                              SortedMap<UUID, MdevStatus> mdevs, SortedSet<Apqn> offHost, SortedSet<Apqn> unaccounted,
                              List<String> foreign, List<String> drifts, List<String> events, int inFlightAtWrite,
+                             SortedMap<String, Integer> inFlightThisPass, SortedMap<String, Integer> inFlightAtTakeover,
                              boolean drainTimedOut) {
 
     public ConvergeReport {
@@ -45,6 +52,8 @@ public record ConvergeReport(long inventoryGeneration, boolean restoring, SyncSt
         foreign = List.copyOf(foreign);
         drifts = List.copyOf(drifts);
         events = List.copyOf(events);
+        inFlightThisPass = Collections.unmodifiableSortedMap(new TreeMap<>(inFlightThisPass == null ? Map.of() : inFlightThisPass));
+        inFlightAtTakeover = Collections.unmodifiableSortedMap(new TreeMap<>(inFlightAtTakeover == null ? Map.of() : inFlightAtTakeover));
     }
 
     public MdevStatus mdev(UUID uuid) {

@@ -62,6 +62,23 @@ final class Drainer {
         return new Result(queues, initial, now, waited, policy.mode() == DrainPolicy.Mode.WAIT_BOUNDED && now > 0);
     }
 
+    /** Requests in flight now per queue; a queue that vanished counts 0 (nothing left to flush). */
+    java.util.SortedMap<Apqn, Integer> inFlightPerQueue(Collection<Apqn> queues) throws SysfsException {
+        java.util.SortedMap<Apqn, Integer> out = new java.util.TreeMap<>();
+        for (Apqn q : List.copyOf(queues)) {
+            int n = 0;
+            try {
+                n = bus.inFlight(q);
+            } catch (SysfsException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+            }
+            out.put(q, n);
+        }
+        return out;
+    }
+
     /** Sum of requests in flight now; a queue that vanished counts 0 (nothing left to flush). */
     int inFlight(Collection<Apqn> queues) throws SysfsException {
         int sum = 0;

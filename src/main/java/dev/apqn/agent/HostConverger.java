@@ -132,10 +132,17 @@ public final class HostConverger {
             throws IOException, SysfsException, InterruptedException {
         openLedger();
         rebindInterrupted(target);
+        List<String> recovered = new ArrayList<>();
         for (Intent i : ledger.openIntents()) {
-            resolver.resolve(i, false);
+            if (resolver.resolve(i, false) && !i.inFlight().isEmpty()) {
+                // a take whose outcome the previous agent did not record (it crashed after the write)
+                recovered.add("finished the interrupted take '" + i.why() + "' (" + i.op().name().toLowerCase(java.util.Locale.ROOT)
+                        + " " + i.object() + "; estimated in flight at the write, recorded before it: " + describeInFlight(i.inFlight()) + ")");
+            }
         }
-        return new Pass(target, drain).run();
+        Pass p = new Pass(target, drain);
+        p.events.addAll(recovered);
+        return p.run();
     }
 
     /**
@@ -206,6 +213,7 @@ public final class HostConverger {
         String hostFailed;
         String hostHeld;
         int inFlightAtWrite;
+        final SortedMap<String, Integer> inFlightThisPass = new TreeMap<>();
         boolean drainTimedOut;
 
         Pass(HostTarget target, DrainPolicy drain) {
@@ -508,13 +516,18 @@ public final class HostConverger {
                 drainTimedOut |= d.timedOut();
                 for (Apqn q : flip) {
                     int[] estimate = new int[1];
+                    SortedMap<String, Integer>[] perOwner = newPerOwner();
                     try {
                         write(Op.SET_OVERRIDE, q.toString(), "take " + q + " from the host for vfio_ap", ownerOf(q), "", "vfio_ap", () -> {
-                            estimate[0] = drainer.inFlight(List.of(q));
-                            bus.moveToVfio(q);
-                        });
+                            Map<Apqn, Integer> perQueue = drainer.inFlightPerQueue(List.of(q));
+                            estimate[0] = perQueue.values().stream().mapToInt(Integer::intValue).sum();
+                            perOwner[0] = perOwner(perQueue);
+                            return perOwner[0];
+                        }, () -> bus.moveToVfio(q));
                         inFlightAtWrite += estimate[0];
-                        events.add("took " + q + " from the host (about " + estimate[0] + " requests in flight were flushed and retried)");
+                        perOwner[0].forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
+                        events.add("took " + q + " from the host (about " + estimate[0] + " requests in flight were flushed and retried; "
+                                + "estimated in flight at the write: " + describeInFlight(perOwner[0]) + ")");
                     } catch (SysfsException ex) {
                         hostFailed = ex.getMessage();
                     }
@@ -528,10 +541,16 @@ public final class HostConverger {
             }
             String name = ap ? "apmask" : "aqmask";
             int[] estimate = new int[1];
+            SortedMap<String, Integer>[] perOwner = newPerOwner();
             try {
-                write(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), "take " + flipping + " from the host", owners(flipping),
+                write(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), "take " + flipping.size() + " queues from the host ("
+                                + name + " bits " + bits.toRangeList() + ")", owners(flipping),
                         "set", "cleared", () -> {
-                            estimate[0] = drainer.inFlight(flipping);
+                            Map<Apqn, Integer> perQueue = drainer.inFlightPerQueue(flipping);
+                            estimate[0] = perQueue.values().stream().mapToInt(Integer::intValue).sum();
+                            perOwner[0] = perOwner(perQueue);
+                            return perOwner[0];
+                        }, () -> {
                             if (ap) {
                                 bus.editApmask(ApMask.none(), bits);
                             } else {
@@ -539,8 +558,10 @@ public final class HostConverger {
                             }
                         });
                 inFlightAtWrite += estimate[0];
+                perOwner[0].forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
                 events.add("cleared " + name + " bits " + bits.toRangeList() + ", taking " + flipping.size() + " queues from the host (about "
-                        + estimate[0] + " requests in flight were flushed and retried)");
+                        + estimate[0] + " requests in flight were flushed and retried; estimated in flight at the write: "
+                        + describeInFlight(perOwner[0]) + ")");
             } catch (SysfsException ex) {
                 hostFailed = ex.getMessage();
             }
@@ -687,8 +708,17 @@ public final class HostConverger {
          */
         private boolean write(Op op, String object, String why, String owner, String prev, String next, HostWrite w)
                 throws IOException, SysfsException {
+            return write(op, object, why, owner, prev, next, Map::of, w);
+        }
+
+        /**
+         * As above, for a write that takes queues from the host: {@code estimate} reads the requests in
+         * flight per reservation under the lock just before the write, and the intent records them.
+         */
+        private boolean write(Op op, String object, String why, String owner, String prev, String next, Estimate estimate,
+                              HostWrite w) throws IOException, SysfsException {
             try (var held = lock.acquire()) {
-                Intent i = ledger.begin(op, object, why, owner, prev, next);
+                Intent i = ledger.begin(op, object, why, owner, prev, next, estimate.read());
                 SysfsException refused = null;
                 boolean unknown = false;
                 try {
@@ -748,6 +778,31 @@ public final class HostConverger {
             return String.join(",", out);
         }
 
+        /**
+         * Per reservation: the requests in flight on the flipping queues it claims (reserved or
+         * collateral), each queue counted once per reservation; reservations claiming none are left out.
+         */
+        private SortedMap<String, Integer> perOwner(Map<Apqn, Integer> perQueue) {
+            Map<String, Set<Apqn>> byOwner = new TreeMap<>();
+            for (OffHostClaim c : target.claims()) {
+                for (Apqn q : perQueue.keySet()) {
+                    if (c.apqns().contains(q)) {
+                        byOwner.computeIfAbsent(c.owner(), k -> new TreeSet<>()).add(q);
+                    }
+                }
+            }
+            SortedMap<String, Integer> out = new TreeMap<>();
+            byOwner.forEach((o, qs) -> out.put(o, qs.stream().mapToInt(perQueue::get).sum()));
+            return out;
+        }
+
+        @SuppressWarnings("unchecked")
+        private SortedMap<String, Integer>[] newPerOwner() {
+            SortedMap<String, Integer>[] a = new SortedMap[1];
+            a[0] = new TreeMap<>();
+            return a;
+        }
+
         // ------------------------------------------------------------------- verdict
 
         ConvergeReport report(long gen) throws IOException, SysfsException {
@@ -793,8 +848,13 @@ public final class HostConverger {
                 unaccounted.removeIf(q -> isPendingGiveBack(q, owned));
             }
             boolean restoring = ledger.restoring();
+            // figures of reservations with nothing left on the node (no claim, no operator mdev) are forgotten
+            Set<String> present = new TreeSet<>();
+            target.claims().forEach(c -> present.add(c.owner()));
+            owned.mdevs().values().forEach(m -> present.add(m.owner()));
+            ledger.retainTakeovers(present);
             ConvergeReport r = new ConvergeReport(gen, restoring, host, hostReason, out, OffHostAccounting.offHostNow(inv), unaccounted,
-                    foreign, drifts, events, inFlightAtWrite, drainTimedOut);
+                    foreign, drifts, events, inFlightAtWrite, inFlightThisPass, ledger.inFlightAtTakeover(), drainTimedOut);
             if (restoring && r.converged()) {
                 ledger.setRestoring(false);
             }
@@ -887,6 +947,20 @@ public final class HostConverger {
     @FunctionalInterface
     private interface HostWrite {
         void run() throws SysfsException;
+    }
+
+    @FunctionalInterface
+    private interface Estimate {
+        Map<String, Integer> read() throws SysfsException;
+    }
+
+    static String describeInFlight(Map<String, Integer> perOwner) {
+        if (perOwner.isEmpty()) {
+            return "none of the flipped queues is claimed";
+        }
+        StringBuilder sb = new StringBuilder();
+        perOwner.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+        return sb.toString();
     }
 
     private static Matrix intersect(Matrix a, Matrix b) {

@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +47,17 @@ import java.util.function.Supplier;
  * B boot=&lt;boot id&gt;                       first line: the kernel this journal describes
  * F restoring=true|false                     the node rebooted and is re-converging
  * C c=&lt;change&gt; c=...                       ownership changes applied unconditionally (snapshot, drift)
- * I seq=7 op=CLEAR_APMASK obj=5 why=... owner=ns/name prev=... next=...
+ * I seq=7 op=CLEAR_APMASK obj=5 why=... owner=ns/name prev=... next=... inflight=ns/a:4,ns/b:0
+ * T owner=ns/a n=4                          the in-flight estimate of a reservation (compaction snapshot);
+ *                                            {@code n=} empty forgets it
  * D seq=7 c=+ap|5                            intent 7 confirmed by a re-read, with its ownership changes
  * A seq=7                                    intent 7 did not happen (re-read shows the old state)
  * U seq=7                                    intent 7's write timed out: it may still land, keep watching
  * </pre>
- * Changes are {@link LedgerChange} tokens. A long journal is compacted: a new
+ * Changes are {@link LedgerChange} tokens. An intent that takes queues from the host carries the
+ * estimated requests in flight on them per reservation ({@code inflight}), read under the lock just
+ * before the write; when the intent is confirmed they are added to that reservation's figure
+ * ({@link #inFlightAtTakeover()}), so a fresh agent reports the same number as the one that wrote. A long journal is compacted: a new
  * file with B, F, one C line holding the whole ownership record and the open intents is written beside it, fsynced
  * and atomically renamed over it.
  *
@@ -85,11 +93,17 @@ public final class IntentLedger {
      * @param prev           the value before (as read just before the write)
      * @param next           the value intended
      * @param outcomeUnknown the write timed out; it may still land
+     * @param inFlight       per reservation: estimated requests in flight on the queues this write takes
+     *                       from the host (empty for writes that take nothing)
      */
     public record Intent(long seq, Op op, String object, String why, String owner, String prev, String next,
-                         boolean outcomeUnknown) {
+                         boolean outcomeUnknown, SortedMap<String, Integer> inFlight) {
+        public Intent {
+            inFlight = Collections.unmodifiableSortedMap(new TreeMap<>(inFlight == null ? Map.of() : inFlight));
+        }
+
         Intent unknown() {
-            return new Intent(seq, op, object, why, owner, prev, next, true);
+            return new Intent(seq, op, object, why, owner, prev, next, true, inFlight);
         }
     }
 
@@ -100,6 +114,7 @@ public final class IntentLedger {
     private boolean discardedForReboot;
     private Ownership owned = Ownership.NONE;
     private final Map<Long, Intent> open = new LinkedHashMap<>();
+    private final SortedMap<String, Integer> inFlightAtTakeover = new TreeMap<>();
     private long nextSeq = 1;
     private int lines;
 
@@ -185,22 +200,73 @@ public final class IntentLedger {
 
     /** Announces a host write; durable when this returns. */
     public synchronized Intent begin(Op op, String object, String why, String owner, String prev, String next) throws IOException {
+        return begin(op, object, why, owner, prev, next, Map.of());
+    }
+
+    /**
+     * Announces a host write that takes queues from the host, with the estimated requests in flight
+     * on them per reservation; durable when this returns.
+     */
+    public synchronized Intent begin(Op op, String object, String why, String owner, String prev, String next,
+                                     Map<String, Integer> inFlight) throws IOException {
         Intent i = new Intent(nextSeq++, op, object, why == null ? "" : why, owner == null ? "" : owner,
-                prev == null ? "" : prev, next == null ? "" : next, false);
-        append("I seq=" + i.seq() + " op=" + op + " obj=" + enc(i.object()) + " why=" + enc(i.why()) + " owner=" + enc(i.owner())
-                + " prev=" + enc(i.prev()) + " next=" + enc(i.next()));
+                prev == null ? "" : prev, next == null ? "" : next, false, new TreeMap<>(inFlight));
+        append(intentLine(i));
         open.put(i.seq(), i);
         return i;
     }
 
-    /** The intent happened, as a re-read confirmed; applies its ownership changes. */
+    private static String intentLine(Intent i) {
+        return "I seq=" + i.seq() + " op=" + i.op() + " obj=" + enc(i.object()) + " why=" + enc(i.why()) + " owner=" + enc(i.owner())
+                + " prev=" + enc(i.prev()) + " next=" + enc(i.next())
+                + (i.inFlight().isEmpty() ? "" : " inflight=" + enc(encodeInFlight(i.inFlight())));
+    }
+
+    private static String encodeInFlight(Map<String, Integer> m) {
+        StringBuilder sb = new StringBuilder();
+        m.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ",").append(enc(k)).append(':').append(v));
+        return sb.toString();
+    }
+
+    private static SortedMap<String, Integer> decodeInFlight(String s) {
+        SortedMap<String, Integer> out = new TreeMap<>();
+        if (s != null && !s.isEmpty()) {
+            for (String kv : s.split(",")) {
+                int c = kv.lastIndexOf(':');
+                out.put(dec(kv.substring(0, c)), Integer.parseInt(kv.substring(c + 1)));
+            }
+        }
+        return out;
+    }
+
+    /** The intent happened, as a re-read confirmed; applies its ownership changes and in-flight estimates. */
     public synchronized void done(Intent i, List<LedgerChange> changes) throws IOException {
         StringBuilder sb = new StringBuilder("D seq=").append(i.seq());
         changes.forEach(c -> sb.append(" c=").append(enc(c.encode())));
         append(sb.toString());
         open.remove(i.seq());
         changes.forEach(c -> owned = owned.apply(c));
+        i.inFlight().forEach((k, v) -> inFlightAtTakeover.merge(k, v, Integer::sum));
         maybeCompact();
+    }
+
+    /**
+     * Per reservation: the estimated requests in flight on its queues (reserved and collateral) at the
+     * confirmed writes that took them from the host, summed over those writes. Durable: a fresh agent
+     * reads the same figures.
+     */
+    public synchronized SortedMap<String, Integer> inFlightAtTakeover() {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(inFlightAtTakeover));
+    }
+
+    /** Forgets the figures of reservations not in {@code owners} (nothing of theirs is left on the node). */
+    public synchronized void retainTakeovers(java.util.Collection<String> owners) throws IOException {
+        for (String k : List.copyOf(inFlightAtTakeover.keySet())) {
+            if (!owners.contains(k)) {
+                append("T owner=" + enc(k) + " n=");
+                inFlightAtTakeover.remove(k);
+            }
+        }
     }
 
     /** The intent did not happen, as a re-read showed. */
@@ -236,6 +302,7 @@ public final class IntentLedger {
         restoring = restoringAfterReboot;
         owned = Ownership.NONE;
         open.clear();
+        inFlightAtTakeover.clear();
         nextSeq = 1;
         rewrite();
     }
@@ -259,9 +326,9 @@ public final class IntentLedger {
         }
         // nextSeq must survive compaction so that seq numbers stay unique within a boot
         out.add("N seq=" + nextSeq);
+        inFlightAtTakeover.forEach((k, v) -> out.add("T owner=" + enc(k) + " n=" + v));
         for (Intent i : open.values()) {
-            out.add("I seq=" + i.seq() + " op=" + i.op() + " obj=" + enc(i.object()) + " why=" + enc(i.why())
-                    + " owner=" + enc(i.owner()) + " prev=" + enc(i.prev()) + " next=" + enc(i.next()));
+            out.add(intentLine(i));
             if (i.outcomeUnknown()) {
                 out.add("U seq=" + i.seq());
             }
@@ -359,12 +426,23 @@ public final class IntentLedger {
             case "I" -> {
                 long seq = Long.parseLong(f.get("seq"));
                 open.put(seq, new Intent(seq, Op.valueOf(f.get("op")), f.get("obj"), f.get("why"), f.get("owner"),
-                        f.get("prev"), f.get("next"), false));
+                        f.get("prev"), f.get("next"), false, decodeInFlight(f.get("inflight"))));
                 nextSeq = Math.max(nextSeq, seq + 1);
             }
             case "D" -> {
-                open.remove(Long.parseLong(f.get("seq")));
+                Intent i = open.remove(Long.parseLong(f.get("seq")));
                 changes.forEach(c -> owned = owned.apply(c));
+                if (i != null) {
+                    i.inFlight().forEach((k, v) -> inFlightAtTakeover.merge(k, v, Integer::sum));
+                }
+            }
+            case "T" -> {
+                String n = f.getOrDefault("n", "");
+                if (n.isEmpty()) {
+                    inFlightAtTakeover.remove(f.get("owner"));
+                } else {
+                    inFlightAtTakeover.put(f.get("owner"), Integer.parseInt(n));
+                }
             }
             case "A" -> open.remove(Long.parseLong(f.get("seq")));
             case "U" -> open.computeIfPresent(Long.parseLong(f.get("seq")), (s, i) -> i.unknown());

@@ -8,7 +8,16 @@ import static dev.apqn.agent.AgentHarness.mdev;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apqn.agent.kube.NodeStatusBuilder;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.api.v1alpha1.AgentStatus;
+import dev.apqn.api.v1alpha1.ReservationSync;
+import dev.apqn.apbus.Apqn;
+import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.SimFaults;
+import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.apbus.sim.ZcryptRequest;
+import dev.apqn.apbus.sim.ZcryptTarget;
 import dev.apqn.plan.HostTarget;
 
 import java.nio.file.Files;
@@ -16,6 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -193,5 +205,54 @@ class HostConvergerCrashTest {
         assertThat(r.converged()).isFalse();
         hang.release();
         h.assertHolds(t, h.converger().converge(t, DrainPolicy.none()));
+    }
+
+    @Test
+    void theInFlightEstimateIsPerReservationAndSurvivesACrashAfterTheMaskWrite() throws Exception {
+        AgentHarness h = node("mask-mode-apconfig");
+        HostConverger agent = h.converger();
+        HostTarget t = target(h, agent.inventoryGeneration());
+        var traffic = h.kernel.traffic();
+        for (int i = 0; i < 3; i++) {
+            traffic.submit(ZcryptRequest.Kind.NORMAL, ZcryptTarget.apqn(Apqn.of(3, 4))); // reserved by vm1
+        }
+        traffic.submit(ZcryptRequest.Kind.NORMAL, ZcryptTarget.apqn(Apqn.of(5, 4)));     // collateral, claimed by vm1
+        for (int i = 0; i < 2; i++) {
+            traffic.submit(ZcryptRequest.Kind.NORMAL, ZcryptTarget.apqn(Apqn.of(4, 6))); // reserved by vm2
+        }
+        h.sysfs.crashAt(1, true); // the aqmask write lands, the agent dies before recording its outcome
+        assertThatThrownBy(() -> agent.converge(t, DrainPolicy.none())).isInstanceOf(Crash.class);
+        assertThat(h.kernel.aqmask().get(4)).as("the take landed").isFalse();
+        assertThat(traffic.outstanding()).doesNotContainKey(Apqn.of(3, 4));
+
+        HostConverger fresh = h.converger(); // no memory: only the kernel and the ledger directory
+        assertThat(fresh.ledger().openIntents()).singleElement()
+                .satisfies(i -> assertThat(i.inFlight()).isEqualTo(Map.of(OWNER1, 4, OWNER2, 2)));
+        ConvergeReport r = fresh.converge(t, DrainPolicy.none());
+        h.assertHolds(t, r);
+        assertThat(r.inFlightAtTakeover()).isEqualTo(Map.of(OWNER1, 4, OWNER2, 2));
+        assertThat(r.events()).anyMatch(e -> e.contains("finished the interrupted take") && e.contains(OWNER1 + " 4")
+                && e.contains(OWNER2 + " 2"));
+
+        // what the status says, from a third agent instance: the same figures
+        HostConverger third = h.converger();
+        ConvergeReport idle = third.converge(t, DrainPolicy.none());
+        assertThat(idle.inFlightAtTakeover()).isEqualTo(Map.of(OWNER1, 4, OWNER2, 2));
+        var agentStatus = new AgentStatus();
+        agentStatus.setIdentity("fresh");
+        var o = new NodeStatusBuilder.Observation(new SysfsApBus(new SimSysfs(h.kernel)).inventory(), Optional.of(idle), Optional.of(t),
+                "h", new TreeSet<>(), third.ledger().owned(), third.ledger().openIntents(), 0, null, idle.inventoryGeneration(), 1L,
+                third.ledger().inFlightAtTakeover(), agentStatus);
+        APNodeStateStatus st = NodeStatusBuilder.build(o, null, "2026-01-01T00:00:00Z");
+        Map<String, Integer> reported = new java.util.TreeMap<>();
+        for (ReservationSync x : st.getReservations()) {
+            reported.put(x.getReservation(), x.getInFlightAtTakeover());
+        }
+        System.out.println("inFlightAtTakeover in status after a crash after the aqmask write: " + reported);
+        assertThat(reported).isEqualTo(Map.of(OWNER1, 4, OWNER2, 2));
+
+        // released: the figures are forgotten
+        third.converge(h.empty(t.inventoryGeneration()), DrainPolicy.none());
+        assertThat(h.converger().ledger().inFlightAtTakeover()).isEmpty();
     }
 }

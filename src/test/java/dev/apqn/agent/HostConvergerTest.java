@@ -261,7 +261,9 @@ class HostConvergerTest {
         h.assertHolds(target, r);
         assertThat(r.drainTimedOut()).isTrue();
         assertThat(r.inFlightAtWrite()).isEqualTo(4);
-        assertThat(r.events()).anyMatch(e -> e.contains("about 4 requests in flight"));
+        assertThat(r.inFlightThisPass()).isEqualTo(java.util.Map.of(AgentHarness.OWNER1, 4));
+        assertThat(r.inFlightAtTakeover()).isEqualTo(java.util.Map.of(AgentHarness.OWNER1, 4));
+        assertThat(r.events()).anyMatch(e -> e.contains("about 4 requests in flight") && e.contains(AgentHarness.OWNER1 + " 4"));
         // the take flushed them (-EAGAIN); restricted to 03.0004 they have nowhere else to go
         assertThat(traffic.outstanding()).doesNotContainKey(Apqn.of(3, 4));
     }

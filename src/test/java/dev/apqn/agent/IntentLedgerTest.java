@@ -73,4 +73,26 @@ class IntentLedgerTest {
         var next = again.begin(IntentLedger.Op.PROBE, "03.0004", "", "", "", "");
         assertThat(next.seq()).isGreaterThan(150);
     }
+
+    @Test
+    void inFlightEstimatesOfConfirmedTakesSurviveReopenAndCompaction() throws Exception {
+        IntentLedger l = IntentLedger.open(dir, "boot-1");
+        var take = l.begin(IntentLedger.Op.CLEAR_AQMASK, "4", "take", "ns/a b,c", "set", "cleared",
+                java.util.Map.of("ns/a b,c", 3, "ns/d", 0));
+        IntentLedger reopened = IntentLedger.open(dir, "boot-1");
+        assertThat(reopened.openIntents()).singleElement().satisfies(i -> assertThat(i.inFlight())
+                .isEqualTo(java.util.Map.of("ns/a b,c", 3, "ns/d", 0)));
+        assertThat(reopened.inFlightAtTakeover()).as("not confirmed yet").isEmpty();
+        reopened.done(reopened.openIntents().get(0), List.of(LedgerChange.aqmask(true, 4)));
+        var again = reopened.begin(IntentLedger.Op.CLEAR_AQMASK, "5", "take", "ns/d", "set", "cleared", java.util.Map.of("ns/d", 2));
+        reopened.done(again, List.of(LedgerChange.aqmask(true, 5)));
+        assertThat(IntentLedger.open(dir, "boot-1").inFlightAtTakeover()).isEqualTo(java.util.Map.of("ns/a b,c", 3, "ns/d", 2));
+        for (int b = 10; b < 120; b++) { // force compaction
+            reopened.done(reopened.begin(IntentLedger.Op.CLEAR_APMASK, Integer.toString(b), "", "", "", ""), List.of(LedgerChange.apmask(true, b)));
+        }
+        reopened.retainTakeovers(List.of("ns/d"));
+        IntentLedger last = IntentLedger.open(dir, "boot-1");
+        assertThat(last.inFlightAtTakeover()).isEqualTo(java.util.Map.of("ns/d", 2));
+        assertThat(IntentLedger.open(dir, "boot-2").inFlightAtTakeover()).as("a reboot forgets them").isEmpty();
+    }
 }

@@ -37,9 +37,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
@@ -104,7 +102,6 @@ public final class NodeAgent implements AutoCloseable {
     // worker-thread state
     private int recoveredAtStart;
     private String lastCompleted;
-    private final Map<String, Integer> inFlightAtTakeover = new HashMap<>();
     private JsonNode lastWritten;
     private String rvBeforeLastWrite;
     private volatile long passes;
@@ -352,7 +349,7 @@ public final class NodeAgent implements AutoCloseable {
         var o = new NodeStatusBuilder.Observation(inv, report, target,
                 spec == null || spec.getHostEdits() == null ? null : spec.getHostEdits().getHash(), allocated(spec),
                 ledger.owned(), ledger.openIntents(), recoveredAtStart, lastCompleted, generation,
-                obj.getMetadata().getGeneration(), inFlightAtTakeover, agentStatus());
+                obj.getMetadata().getGeneration(), ledger.inFlightAtTakeover(), agentStatus());
         APNodeStateStatus previous = obj.getStatus();
         APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
         writeIfChanged(obj, desired);
@@ -368,14 +365,7 @@ public final class NodeAgent implements AutoCloseable {
         ConvergeReport r = report.get();
         if (!r.events().isEmpty()) {
             lastCompleted = NodeStatusBuilder.cut(r.events().get(r.events().size() - 1));
-            if (r.inFlightAtWrite() > 0 || r.drainTimedOut()) {
-                r.mdevs().values().stream().filter(m -> m.wanted())
-                        .forEach(m -> inFlightAtTakeover.putIfAbsent(m.owner(), r.inFlightAtWrite()));
-            }
         }
-        SortedSet<String> owners = new TreeSet<>();
-        r.mdevs().values().forEach(m -> owners.add(m.owner()));
-        inFlightAtTakeover.keySet().retainAll(owners);
     }
 
     private static SortedSet<String> allocated(APNodeStateSpec spec) {

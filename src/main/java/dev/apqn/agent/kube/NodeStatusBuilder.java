@@ -72,6 +72,7 @@ public final class NodeStatusBuilder {
      * @param inventoryGeneration the agent's inventory generation
      * @param observedGeneration  metadata.generation of the spec acted on
      * @param inFlightAtTakeover  per reservation: estimated requests in flight when its queues were taken
+     *                            (from the ledger, so a fresh agent reports the same figure)
      * @param agent               the reporting agent instance
      */
     public record Observation(ApInventory inventory, Optional<ConvergeReport> report, Optional<HostTarget> target,
@@ -360,6 +361,9 @@ public final class NodeStatusBuilder {
             out.put(res, x);
         }
         for (ReservationSync x : out.values()) {
+            if (x.getState() != ReservationSync.State.Released) {
+                x.setInFlightAtTakeover(o.inFlightAtTakeover().get(x.getReservation()));
+            }
             ReservationSync p = prev.get(x.getReservation());
             x.setLastTransitionTime(p != null && p.getState() == x.getState() && p.getLastTransitionTime() != null
                     ? p.getLastTransitionTime() : now);

@@ -50,6 +50,12 @@ public class ReservationSync {
     @JsonPropertyDescription("When state last changed (RFC 3339).")
     private String lastTransitionTime;
 
+    @JsonPropertyDescription("Estimated host requests in flight on this reservation's queues (reserved and collateral)"
+            + " at the moment of the writes that took them from the host, summed over those writes; recorded in the"
+            + " agent's intent ledger before each write, so it survives an agent restart. Absent if the operator took"
+            + " none of its queues. The kernel flushed them (-EAGAIN); zcrypt retried them on other APQNs.")
+    private Integer inFlightAtTakeover;
+
     public String getReservation() {
         return reservation;
     }
@@ -96,6 +102,14 @@ public class ReservationSync {
 
     public void setMessage(String message) {
         this.message = message;
+    }
+
+    public Integer getInFlightAtTakeover() {
+        return inFlightAtTakeover;
+    }
+
+    public void setInFlightAtTakeover(Integer inFlightAtTakeover) {
+        this.inFlightAtTakeover = inFlightAtTakeover;
     }
 
     public String getLastTransitionTime() {

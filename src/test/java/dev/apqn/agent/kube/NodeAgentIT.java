@@ -259,6 +259,9 @@ class NodeAgentIT {
                     && condition(x, Conditions.READY, "True") && x.getStatus().getLedger().getOpen() == 0);
             assertHolds(new Reserved(node, kernel, uuid, owner, target));
             assertThat(s.getStatus().getLedger().getRecoveredAtStart()).as("the open intent of the crashed write").isEqualTo(1);
+            // the in-flight estimate was recorded with the take's intent: the fresh agent reports it too
+            assertThat(sync(s, owner).orElseThrow().getInFlightAtTakeover()).as("inFlightAtTakeover after a crash at %s", point)
+                    .isEqualTo(0);
             assertThat(fresh.passes()).isPositive();
             fleet.stopAgent(node);
         }

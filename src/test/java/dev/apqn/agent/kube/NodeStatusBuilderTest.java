@@ -76,7 +76,7 @@ class NodeStatusBuilderTest {
             byId.put(m.uuid(), m);
         }
         return new ConvergeReport(1L, host == SyncState.RESTORING, host, "", byId, new TreeSet<>(), new TreeSet<>(), List.of(),
-                List.of(), List.of(), 0, false);
+                List.of(), List.of(), 0, new TreeMap<>(), new TreeMap<>(), false);
     }
 
     static ReservationSync syncOf(ConvergeReport r, String owner) throws Exception {
