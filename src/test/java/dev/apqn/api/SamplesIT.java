@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -24,6 +25,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SamplesIT {
 
     static final Path SAMPLES = Path.of("deploy", "samples");
+
+    /**
+     * The API server is shared by every IT of the JVM: the cluster-scoped sample policy would
+     * otherwise deny every other test's namespace (its grants name only payroll and analytics).
+     * Finalizers are stripped because no controller runs here to release them.
+     */
+    @AfterAll
+    static void removeWhatTheSamplesCreated(KubernetesClient client) throws IOException {
+        List<Path> all = new java.util.ArrayList<>(files(SAMPLES));
+        all.addAll(files(SAMPLES.resolve("errors")));
+        for (Path file : all) {
+            for (HasMetadata item : load(client, file)) {
+                var live = client.resource(item).get();
+                if (live == null) {
+                    continue;
+                }
+                if (live.getMetadata().getFinalizers() != null && !live.getMetadata().getFinalizers().isEmpty()) {
+                    live.getMetadata().setFinalizers(List.of());
+                    client.resource(live).update();
+                }
+                client.resource(item).delete();
+            }
+        }
+    }
 
     static Stream<Path> valid() throws IOException {
         return files(SAMPLES).stream();
