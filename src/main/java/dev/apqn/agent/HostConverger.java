@@ -48,7 +48,8 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>Boot check (a new boot id discards the ledger: Restoring), then every open intent of the
  *       {@link IntentLedger} is resolved against a re-read ({@link IntentResolver}).</li>
- *   <li>Full inventory; inventory generation; drift (hand edits of what the operator owns) and
+ *   <li>Inventory (a full read at start, after a reboot, a crash or an uncertain write; else the
+ *       bus's signal-driven refresh, itself a full read periodically); inventory generation; drift (hand edits of what the operator owns) and
  *       foreign objects (never touched) are noted; plan staleness is checked.</li>
  *   <li>Release, in reverse of the take: remove operator mdevs not in the target, shrink wanted
  *       mdevs (unassign first; one {@code ap_config} write where present) — both refused with
@@ -62,7 +63,7 @@ import java.util.function.Supplier;
  *   <li>Verify the reserved queues are bound to vfio_ap ({@code drivers_probe} for unbound ones).</li>
  *   <li>Create missing mdevs, then assign: one {@code ap_config} write where the kernel has it,
  *       else {@code assign_adapter}, {@code assign_domain}, {@code assign_control_domain} in that order.</li>
- *   <li>Verify from a fresh inventory: Ready only if every reserved APQN exists, is bound to
+ *   <li>Verify, if anything was written, from a refresh (full after an uncertain or refused write): Ready only if every reserved APQN exists, is bound to
  *       vfio_ap and is in {@code guest_matrix} (legacy: in {@code matrix} and bound) and the
  *       control domains are in effect; what the kernel accepted but filters out is Degraded.</li>
  * </ol>
@@ -84,6 +85,9 @@ public final class HostConverger {
     private InventoryGeneration generation;
     private IntentResolver resolver;
     private final Map<UUID, Boolean> apConfigByMdev = new HashMap<>();
+    /** The next read must be a full inventory: at start, after a reboot, a crash or an uncertain write. */
+    private boolean fullReadNeeded = true;
+    private ApInventory lastInventory;
 
     /**
      * @param bus       the node's AP bus
@@ -110,7 +114,35 @@ public final class HostConverger {
     /** Reads the inventory and returns the generation the controller must plan against. */
     public synchronized long inventoryGeneration() throws IOException, SysfsException {
         openLedger();
-        return generation.update(bus.inventory(), clock.wallMillis());
+        return generation.update(read(), clock.wallMillis());
+    }
+
+    /**
+     * The inventory as of the end of the last {@link #converge} or {@link #inventoryGeneration}
+     * (null before the first): what the status is built from, without another read.
+     */
+    public synchronized ApInventory lastInventory() {
+        return lastInventory;
+    }
+
+    /**
+     * Reads the node: a full {@link ApBus#inventory()} at start, after a reboot, after a crash (open
+     * intents) and after a write whose outcome was uncertain or refused; otherwise the bus's
+     * signal-driven {@link ApBus#refresh()}, which rereads what the masks, driver listings, card flags
+     * and mdevs point at and the queues this bus changed itself, and is itself a full read
+     * periodically ({@code SysfsApBus.Options.fullResyncEvery/fullResyncInterval}). What a quiet
+     * refresh can miss until then is listed on {@code SysfsApBus}; none of it is a write of the operator's.
+     */
+    private ApInventory read() throws SysfsException {
+        ApInventory inv;
+        if (fullReadNeeded || lastInventory == null) {
+            inv = bus.inventory();
+            fullReadNeeded = false;
+        } else {
+            inv = bus.refresh();
+        }
+        lastInventory = inv;
+        return inv;
     }
 
     private void openLedger() throws IOException {
@@ -118,8 +150,10 @@ public final class HostConverger {
             ledger = IntentLedger.open(ledgerDir, bootId.get());
             generation = new InventoryGeneration(ledgerDir);
             resolver = new IntentResolver(bus, ledger);
+            fullReadNeeded = true;
         } else if (ledger.checkBoot(bootId.get())) {
             apConfigByMdev.clear();
+            fullReadNeeded = true;
         }
     }
 
@@ -131,6 +165,9 @@ public final class HostConverger {
     public synchronized ConvergeReport converge(HostTarget target, DrainPolicy drain)
             throws IOException, SysfsException, InterruptedException {
         openLedger();
+        if (!ledger.openIntents().isEmpty() || ledger.restoring()) {
+            fullReadNeeded = true; // recovering from a crash, a timed-out write or a reboot: trust nothing cached
+        }
         rebindInterrupted(target);
         List<String> recovered = new ArrayList<>();
         for (Intent i : ledger.openIntents()) {
@@ -161,6 +198,7 @@ public final class HostConverger {
         }
         for (Apqn q : candidates) {
             if (unbound(q)) {
+                fullReadNeeded = true;
                 try (var held = lock.acquire()) {
                     Intent i = ledger.begin(Op.PROBE, q.toString(), "finish an interrupted bind of " + q, "", "none", "bound");
                     try {
@@ -213,6 +251,7 @@ public final class HostConverger {
         String hostFailed;
         String hostHeld;
         int inFlightAtWrite;
+        int writes;
         final SortedMap<String, Integer> inFlightThisPass = new TreeMap<>();
         boolean drainTimedOut;
 
@@ -222,7 +261,7 @@ public final class HostConverger {
         }
 
         ConvergeReport run() throws IOException, SysfsException, InterruptedException {
-            inv = bus.inventory();
+            inv = read();
             long gen = generation.update(inv, clock.wallMillis());
             inv.mdevs().forEach((u, m) -> matrices.put(u, m.matrix()));
             noteDriftAndForeign();
@@ -247,7 +286,14 @@ public final class HostConverger {
                             .forEach(u -> waiting.put(u, why));
                 }
             }
-            inv = bus.inventory();
+            if (writes > 0) {
+                // verification: a refresh rereads what the writes changed (flipped mask bits, touched
+                // queues, changed mdevs); after an uncertain or refused write, everything
+                if (!ledger.openIntents().isEmpty() || hostFailed != null || !failed.isEmpty()) {
+                    fullReadNeeded = true;
+                }
+                inv = read();
+            }
             return report(gen);
         }
 
@@ -718,6 +764,7 @@ public final class HostConverger {
         private boolean write(Op op, String object, String why, String owner, String prev, String next, Estimate estimate,
                               HostWrite w) throws IOException, SysfsException {
             try (var held = lock.acquire()) {
+                writes++;
                 Intent i = ledger.begin(op, object, why, owner, prev, next, estimate.read());
                 SysfsException refused = null;
                 boolean unknown = false;

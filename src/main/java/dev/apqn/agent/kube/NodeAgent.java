@@ -342,7 +342,7 @@ public final class NodeAgent implements AutoCloseable {
         } else {
             generation = converger.inventoryGeneration();
         }
-        ApInventory inv = bus.refresh(); // the converger's last full read, brought up to date cheaply
+        ApInventory inv = converger.lastInventory(); // read at the end of the pass (refresh or full), not read again
         IntentLedger ledger = converger.ledger();
         noteReport(report);
 
