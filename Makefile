@@ -30,10 +30,19 @@ unit: ## Run the unit tests (*Test) only
 	$(MVN) test
 
 .PHONY: demo
-demo: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, EXPORT=dir to export the sysfs tree)
+demo: control-plane ## The operator end to end: local API server, 3 simulated s390x nodes + agents, controller, deploy/samples/ (Ctrl-C stops it)
 	@mkdir -p target
 	@echo "building (log: target/demo-build.log) ..."
-	@$(MVN) -q compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt > target/demo-build.log 2>&1 \
-		|| { cat target/demo-build.log; exit 1; }
+	@$(MVN) -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/demo-classpath.txt \
+		> target/demo-build.log 2>&1 || { cat target/demo-build.log; exit 1; }
+	@java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+		-cp target/test-classes:target/classes:$$(cat target/demo-classpath.txt) dev.apqn.demo.DemoMain $(DEMO_ARGS)
+
+.PHONY: tour
+tour: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, EXPORT=dir to export the sysfs tree)
+	@mkdir -p target
+	@echo "building (log: target/tour-build.log) ..."
+	@$(MVN) -q compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt > target/tour-build.log 2>&1 \
+		|| { cat target/tour-build.log; exit 1; }
 	@java -cp target/classes:$$(cat target/classpath.txt) dev.apqn.apbus.sim.Tour --profile $(PROFILE) \
 		$(if $(APQN),--apqn $(APQN),) $(if $(EXPORT),--export $(EXPORT),)

@@ -19,7 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * deploy/samples/*.yaml are accepted as they are; in deploy/samples/errors/, invalid-*.yaml are
- * rejected by the API server and everything else (conflicts the controller reports) is accepted.
+ * rejected by the API server (both by a create, as a client-side {@code kubectl apply} of a new
+ * object does, and by a server-side apply, as the demo and {@code kubectl apply --server-side} do,
+ * each with a schema message naming the field) and everything else (conflicts the controller
+ * reports) is accepted.
  */
 @WithKubeApiServer(crds = "crds")
 class SamplesIT {
@@ -78,6 +81,13 @@ class SamplesIT {
                         .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                             assertThat(e.getCode()).isEqualTo(422);
                             assertThat(e.getStatus().getMessage()).contains("spec.");
+                        });
+                assertThatThrownBy(() -> client.resource(item).fieldManager("kubectl").serverSideApply())
+                        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                            assertThat(e.getCode()).isEqualTo(422);
+                            assertThat(e.getStatus().getReason()).isEqualTo("Invalid");
+                            assertThat(e.getStatus().getDetails().getCauses()).isNotEmpty()
+                                    .allSatisfy(c -> assertThat(c.getField()).startsWith("spec."));
                         });
             } else {
                 assertThat(client.resource(item).create().getMetadata().getUid()).isNotBlank();
