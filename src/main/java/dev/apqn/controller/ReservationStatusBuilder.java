@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -141,24 +142,30 @@ public final class ReservationStatusBuilder {
                 && PlanInputs.matrix(md.getMatrix()).domains().equals(m.domains())).orElse(true);
         String detail = report.sync.map(ReservationSync::getMessage).filter(x -> !x.isBlank()).map(x -> ": " + x).orElse("");
         String warn = plan.warnings().isEmpty() ? "" : " Note: " + String.join("; ", plan.warnings()) + ".";
-        if (st == ReservationSync.State.Ready && matrixInPlace) {
+        String agentReason = report.sync.map(ReservationSync::getReason).orElse(null);
+        if ((st == ReservationSync.State.Ready || st == ReservationSync.State.Drifted) && matrixInPlace) {
             s.setPhase(Phase.Ready);
             s.setQueues(queues(m.apqns(), q -> new ApqnState(q.toString(), ApqnState.State.Ready, null)));
+            String repaired = st == ReservationSync.State.Drifted ? " The agent repaired a change made by hand"
+                    + (detail.isEmpty() ? "" : " (" + detail.substring(2) + ")") + "." : "";
             conds(true, Reasons.READY, false, Reasons.RECONCILED, false, Reasons.AS_EXPECTED, false, null, false, null,
                     "mdev " + plan.mdev() + " on node " + s.getNode() + " holds " + s.getApqnSummary()
-                            + "; give it to the guest with status.usage." + warn);
+                            + "; give it to the guest with status.usage." + repaired + warn);
         } else if (st == ReservationSync.State.Degraded && matrixInPlace) {
             s.setPhase(Phase.Degraded);
-            String reason = vocab(report.sync.get().getReason(), Reasons.FILTERED_BY_KERNEL);
+            String reason = vocab(agentReason, Reasons.FILTERED_BY_KERNEL);
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
             conds(false, reason, false, Reasons.RECONCILED, false, Reasons.AS_EXPECTED, false, null, true, reason,
                     "the mdev exists but the kernel keeps part of the matrix from the guest" + detail + warn);
-        } else if (st == ReservationSync.State.Failed) {
+        } else if (failed(st, agentReason)) {
+            // Applying stays the phase (the agent retries every pass), Stalled says a write keeps failing and why
             s.setPhase(Phase.Applying);
-            String reason = vocab(report.sync.get().getReason(), Reasons.ASSIGN_FAILED);
+            String reason = FAILURES.contains(agentReason) ? agentReason : Reasons.ASSIGN_FAILED;
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
             conds(false, reason, false, reason, true, reason, false, null, false, null,
-                    "the agent on node " + s.getNode() + " could not apply the plan" + detail);
+                    "the agent on node " + s.getNode() + " could not apply the plan (" + reason + "): "
+                            + agentSentence(report, s.getNode()) + "; it retries on every pass: fix the cause on the node, or change"
+                            + " or delete the reservation" + warn);
         } else if (st == ReservationSync.State.InUse) {
             s.setPhase(Phase.Applying);
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
@@ -169,7 +176,12 @@ public final class ReservationStatusBuilder {
         } else {
             s.setPhase(Phase.Applying);
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
-            String reason = st == ReservationSync.State.PlanStale ? Reasons.INVENTORY_CHANGED : Reasons.APPLYING;
+            String reason = switch (st) {
+                case PlanStale -> Reasons.INVENTORY_CHANGED.equals(agentReason) || Reasons.NODE_MODE_CHANGED.equals(agentReason)
+                        ? agentReason : Reasons.INVENTORY_CHANGED;
+                case Restoring -> Reasons.RECOVERING_INTENT;
+                default -> Reasons.APPLYING;
+            };
             conds(false, reason, true, reason, false, Reasons.AS_EXPECTED, false, null, false, null,
                     "the agent on node " + s.getNode() + " is applying the plan (" + st + ")" + detail + warn);
         }
@@ -405,6 +417,33 @@ public final class ReservationStatusBuilder {
             case ForeignMdev -> Reasons.FOREIGN_MDEV;
             case NoCapacity -> Reasons.INSUFFICIENT_CAPACITY;
         };
+    }
+
+    /** Agent reasons that mean a host write keeps failing (Stalled); anything else in a Failed report is AssignFailed. */
+    static final Set<String> FAILURES = Set.of(Reasons.ASSIGN_FAILED, Reasons.MDEV_CREATE_FAILED, Reasons.DRIVER_BIND_FAILED,
+            Reasons.DRAIN_TIMEOUT);
+
+    /** The agent reports Failed, or Applying held up by a failed host write (the agent's reason says which). */
+    static boolean failed(ReservationSync.State st, String agentReason) {
+        return st == ReservationSync.State.Failed
+                || st == ReservationSync.State.Applying && agentReason != null && FAILURES.contains(agentReason);
+    }
+
+    /**
+     * The agent's own sentence about the failure (the kernel's errno sentence of the refused write): its
+     * per-reservation message, else the message of the node's failing Ready condition.
+     */
+    static String agentSentence(AgentReport report, String node) {
+        Optional<String> own = report.sync().map(ReservationSync::getMessage).filter(x -> !x.isBlank());
+        if (own.isPresent()) {
+            return own.get();
+        }
+        return report.node().map(APNodeStateStatus::getConditions)
+                .flatMap(cs -> Conditions.find(cs, Conditions.READY))
+                .filter(c -> "False".equals(c.getStatus()) && c.getMessage() != null && !c.getMessage().isBlank())
+                .map(Condition::getMessage)
+                .orElse("the agent gave no detail (its events: kubectl -n default get events --field-selector"
+                        + " involvedObject.name=" + node + ")");
     }
 
     private static String vocab(String reason, String fallback) {

@@ -421,6 +421,29 @@ class ControllerIT {
     }
 
     @Test
+    void aFailedAgentWriteKeepsApplyingWithTheErrnoSentenceAndAStalledReason() {
+        String ns = cp.createNamespace("failed");
+        String n = node("z-failed", Map.of());
+        FakeAgent a = agent(n);
+        String errno = "write of 0x6 to /sys/devices/vfio_ap/matrix/" + "x" + "/assign_domain failed: EBUSY"
+                + " (Device or resource busy): the domain is in use by another mdev";
+        a.fail(ns + "/r", Reasons.ASSIGN_FAILED, errno);
+        create(explicit(ns, "r", n, List.of(5), List.of(6)));
+        await().atMost(WAIT).until(() -> get(ns, "r").getStatus() != null
+                && condReason(get(ns, "r"), Conditions.STALLED).equals("True/AssignFailed"));
+        var r = get(ns, "r");
+        assertThat(r.getStatus().getPhase()).isEqualTo(Phase.Applying);
+        assertThat(r.getStatus().getMessage()).contains(errno);
+        assertThat(Conditions.find(r.getStatus().getConditions(), Conditions.STALLED).orElseThrow().getMessage())
+                .contains("EBUSY");
+        await().atMost(WAIT).until(() -> events(ns, "r").stream().anyMatch(e -> e.getReason().equals(Reasons.ASSIGN_FAILED)
+                && e.getType().equals("Warning") && e.getMessage().contains("EBUSY")));
+        a.fail(ns + "/r", null, null);
+        awaitPhase(ns, "r", Phase.Ready);
+        assertThat(condReason(get(ns, "r"), Conditions.STALLED)).isEqualTo("False/AsExpected");
+    }
+
+    @Test
     void eventsAreEmittedOnTransitionsOnly() {
         String ns = cp.createNamespace("events");
         String n = node("z-events", Map.of());

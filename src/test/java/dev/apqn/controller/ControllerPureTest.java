@@ -239,6 +239,80 @@ class ControllerPureTest {
         });
     }
 
+    static APNodeStateStatus agentSays(ReservationSync.State state, String reason, String message) {
+        var st = new APNodeStateStatus();
+        var sync = new ReservationSync();
+        sync.setReservation("ns/r");
+        sync.setState(state);
+        sync.setReason(reason);
+        sync.setMessage(message);
+        st.setReservations(List.of(sync));
+        return st;
+    }
+
+    @Test
+    void aFailedAgentWriteStaysApplyingWithTheErrnoSentenceAndAVocabularyReason() {
+        var r = reservation("r", List.of(5), List.of(1));
+        NodeInput in = PlanInputs.nodeInput(node()).orElseThrow();
+        Decision d = plan(r).decision("ns/r");
+        String errno = "assign_domain 0x1 to mdev 1b2c: EBUSY (Device or resource busy): another mdev holds 05.0001";
+        java.util.function.Function<APNodeStateStatus, dev.apqn.api.v1alpha1.APQNReservationStatus> status = st ->
+                ReservationStatusBuilder.fromDecision(r, "z1", d, in, false,
+                        ReservationStatusBuilder.AgentReport.of(st, "ns/r", mdevUuid(r)), T0);
+
+        var failed = status.apply(agentSays(ReservationSync.State.Failed, Reasons.ASSIGN_FAILED, errno));
+        assertThat(failed.getPhase()).isEqualTo(Phase.Applying);
+        assertThat(failed.getMessage()).contains(errno).contains("AssignFailed");
+        var stalled = Conditions.find(failed.getConditions(), Conditions.STALLED).orElseThrow();
+        assertThat(stalled.getStatus()).isEqualTo("True");
+        assertThat(stalled.getReason()).isEqualTo(Reasons.ASSIGN_FAILED);
+        assertThat(stalled.getMessage()).contains(errno);
+        assertThat(EventRecorder.headline(failed).orElseThrow()).satisfies(h -> {
+            assertThat(h.warning()).isTrue();
+            assertThat(h.reason()).isEqualTo(Reasons.ASSIGN_FAILED);
+        });
+
+        // a reason outside the vocabulary (or not a failure) becomes AssignFailed; the sentence stays
+        var odd = status.apply(agentSays(ReservationSync.State.Failed, "Kaputt", errno));
+        assertThat(Conditions.find(odd.getConditions(), Conditions.STALLED).orElseThrow().getReason())
+                .isEqualTo(Reasons.ASSIGN_FAILED);
+        assertThat(odd.getMessage()).contains(errno);
+        var notAFailure = status.apply(agentSays(ReservationSync.State.Failed, Reasons.READY, errno));
+        assertThat(Conditions.find(notAFailure.getConditions(), Conditions.STALLED).orElseThrow().getReason())
+                .isEqualTo(Reasons.ASSIGN_FAILED);
+
+        // no message of its own: the node's failing Ready condition tells why
+        var bare = agentSays(ReservationSync.State.Failed, Reasons.MDEV_CREATE_FAILED, null);
+        bare.setConditions(Conditions.set(new java.util.ArrayList<>(), Conditions.READY, false, Reasons.MDEV_CREATE_FAILED,
+                "create of mdev 1b2c failed: ENOSPC (No space left on device)", 1L, T0));
+        var fromNode = status.apply(bare);
+        assertThat(fromNode.getMessage()).contains("ENOSPC");
+        assertThat(Conditions.find(fromNode.getConditions(), Conditions.STALLED).orElseThrow().getReason())
+                .isEqualTo(Reasons.MDEV_CREATE_FAILED);
+
+        // Applying held up by a failed host write (the agent's reason says so) is Stalled as well
+        var host = status.apply(agentSays(ReservationSync.State.Applying, Reasons.DRIVER_BIND_FAILED,
+                "taking the queues from the host failed: write 0-255 to /sys/bus/ap/aqmask: EINVAL"));
+        assertThat(host.getPhase()).isEqualTo(Phase.Applying);
+        assertThat(condReason(host, Conditions.STALLED)).isEqualTo("True/DriverBindFailed");
+        assertThat(host.getMessage()).contains("EINVAL");
+
+        // the agent's newer states: Drifted (repaired) is Ready, Restoring is Applying
+        assertThat(status.apply(agentSays(ReservationSync.State.Drifted, Reasons.MDEV_CHANGED, "domain 1 unassigned by hand"))
+                .getPhase()).isEqualTo(Phase.Ready);
+        var restoring = status.apply(agentSays(ReservationSync.State.Restoring, Reasons.RECOVERING_INTENT, null));
+        assertThat(restoring.getPhase()).isEqualTo(Phase.Applying);
+        assertThat(condReason(restoring, Conditions.RECONCILING)).isEqualTo("True/RecoveringIntent");
+    }
+
+    static String mdevUuid(APQNReservation r) {
+        return dev.apqn.api.v1alpha1.MdevUuids.of(r).toString();
+    }
+
+    static String condReason(dev.apqn.api.v1alpha1.APQNReservationStatus s, String type) {
+        return Conditions.find(s.getConditions(), type).map(c -> c.getStatus() + "/" + c.getReason()).orElse("-");
+    }
+
     @Test
     void conflictNamesTheHolderAndIsAWarning() {
         var older = reservation("older", List.of(5), List.of(1));

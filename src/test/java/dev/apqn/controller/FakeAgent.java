@@ -55,6 +55,7 @@ final class FakeAgent implements AutoCloseable {
     private final Set<String> inUse = ConcurrentHashMap.newKeySet();
     private final Map<String, Matrix> foreign = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final Map<String, String[]> failing = new ConcurrentHashMap<>();
 
     FakeAgent(KubernetesClient client, String node, String leaseNamespace, ApMask adapters, ApMask domains) {
         this.client = client;
@@ -82,6 +83,15 @@ final class FakeAgent implements AutoCloseable {
             inUse.add(reservationKey);
         } else {
             inUse.remove(reservationKey);
+        }
+    }
+
+    /** Reports the reservation Failed with this reason and message (null reason: back to normal). */
+    void fail(String reservationKey, String reason, String message) {
+        if (reason == null) {
+            failing.remove(reservationKey);
+        } else {
+            failing.put(reservationKey, new String[] {reason, message});
         }
     }
 
@@ -140,7 +150,14 @@ final class FakeAgent implements AutoCloseable {
             Matrix mx = m.getMatrix().toMatrix();
             mdevs.add(mdev(m.getUuid(), true, m.getReservation(), mx, inUse.contains(m.getReservation())));
             mx.apqns().forEach(q -> assigned.computeIfAbsent(q.adapter(), k -> new HashSet<>()).add(q.domain()));
-            syncs.add(sync(m.getReservation(), m.getUuid(), ReservationSync.State.Ready));
+            String[] f = failing.get(m.getReservation());
+            ReservationSync x = sync(m.getReservation(), m.getUuid(), f == null ? ReservationSync.State.Ready
+                    : ReservationSync.State.Failed);
+            if (f != null) {
+                x.setReason(f[0]);
+                x.setMessage(f[1]);
+            }
+            syncs.add(x);
             present.add(m.getReservation());
             seen.add(m.getReservation());
         }
