@@ -9,25 +9,41 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Kubernetes events (core/v1) with a reason from the vocabulary, {@code Warning} for failures,
  * emitted on transitions only: a reservation gets an event when its headline (phase + deciding
  * reason) changes, never on a repeated reconcile with the same outcome. The last headline per
  * object is also kept in memory, so a reconcile that still sees the old status in the cache does
- * not emit twice.
+ * not emit twice. A transition that happened before (same object, type and reason) bumps the
+ * count of its existing Event instead of adding one ({@link #emit}).
  */
 public final class EventRecorder {
 
     public static final String COMPONENT = "apqn-controller";
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
+    private static final int MAX_REMEMBERED = 4096;
+    /** series.lastObservedTime is a MicroTime: exactly six fractional digits. */
+    private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+            .withZone(ZoneOffset.UTC);
 
     /** What an event says about a status: the phase and the reason that decides it. */
     public record Headline(Phase phase, String reason, boolean warning, String message) {
@@ -38,7 +54,13 @@ public final class EventRecorder {
 
     private final KubernetesClient client;
     private final Map<String, Headline> last = new ConcurrentHashMap<>();
-    private final AtomicLong seq = new AtomicLong();
+    /** Event name → the count last written (bounded; a forgotten one is learnt again from the API server). */
+    private final Map<String, Integer> counts = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    };
 
     public EventRecorder(KubernetesClient client) {
         this.client = client;
@@ -97,29 +119,118 @@ public final class EventRecorder {
         last.remove(obj.getMetadata().getUid());
     }
 
-    /** Emits one event; failures are logged, never thrown (events are best effort). */
+    /**
+     * Emits one event, or bumps the existing one (Flink's EventUtils style): an event's name is derived
+     * from the object's uid, the type and the reason ({@link #eventName}), so a repeat (the same reason
+     * on the same object, e.g. after the status flipped back) raises {@code count} and
+     * {@code series.count} and moves {@code lastTimestamp} of that Event, with the newest message,
+     * instead of creating another. Only create and patch are used (the controller's RBAC): the count is
+     * remembered per event name, and after a restart or a leader change the first patch's answer tells
+     * it. Failures are logged, never thrown (events are best effort).
+     */
     public void emit(HasMetadata obj, boolean warning, String reason, String message) {
         Reasons.check(reason);
         var md = obj.getMetadata();
         String ns = md.getNamespace() == null ? "default" : md.getNamespace();
-        String now = Instant.now().toString();
+        String type = warning ? "Warning" : "Normal";
+        String name = eventName(obj, type, reason);
         String msg = message == null ? "" : message.length() > 1000 ? message.substring(0, 1000) + "..." : message;
-        Event e = new EventBuilder()
-                .withNewMetadata().withNamespace(ns)
-                .withName(md.getName() + "." + Long.toHexString(System.nanoTime()) + Long.toHexString(seq.incrementAndGet()))
-                .endMetadata()
+        Instant now = Instant.now();
+        try {
+            Integer known = count(name);
+            if (known != null && bump(ns, name, known + 1, msg, now)) {
+                return;
+            }
+            try {
+                client.v1().events().inNamespace(ns).resource(fresh(obj, ns, name, type, reason, msg, now)).create();
+                remember(name, 1);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // made before this instance knew it (restart, new leader): the patch's answer has its count
+                Event cur = client.v1().events().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        Serialization.asJson(Map.of("lastTimestamp", seconds(now))));
+                bump(ns, name, (cur.getCount() == null ? 1 : cur.getCount()) + 1, msg, now);
+            }
+        } catch (RuntimeException ex) {
+            LOG.warnf("could not record event %s on %s/%s: %s", reason, ns, md.getName(), ex.getMessage());
+        }
+    }
+
+    /**
+     * The event name for (object, type, reason): {@code <object name>.<16 hex digits of a SHA-256 of its
+     * uid, kind, type, reason and our component>}, at most 253 characters.
+     */
+    public static String eventName(HasMetadata obj, String type, String reason) {
+        var md = obj.getMetadata();
+        String who = md.getUid() != null ? md.getUid() : md.getNamespace() + "/" + md.getName();
+        String key = who + "/" + obj.getKind() + "/" + type + "/" + reason + "/" + COMPONENT;
+        String hash;
+        try {
+            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String base = md.getName().length() > 236 ? md.getName().substring(0, 236) : md.getName();
+        return base + "." + hash;
+    }
+
+    private Event fresh(HasMetadata obj, String ns, String name, String type, String reason, String msg, Instant now) {
+        var md = obj.getMetadata();
+        return new EventBuilder()
+                .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(obj.getApiVersion()).withKind(obj.getKind())
                         .withName(md.getName()).withNamespace(md.getNamespace()).withUid(md.getUid())
                         .withResourceVersion(md.getResourceVersion()).build())
-                .withType(warning ? "Warning" : "Normal").withReason(reason).withMessage(msg)
-                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .withType(type).withReason(reason).withMessage(msg)
+                .withFirstTimestamp(seconds(now)).withLastTimestamp(seconds(now)).withCount(1)
                 .withNewSource().withComponent(COMPONENT).endSource()
                 .withReportingComponent(COMPONENT).withReportingInstance(ControllerSettings.hostname())
                 .build();
+    }
+
+    /** Raises the event's count to {@code count}; false if the event is gone (expired), so a new one is made. */
+    private boolean bump(String ns, String name, int count, String msg, Instant now) {
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("count", count);
+        patch.put("lastTimestamp", seconds(now));
+        patch.put("message", msg);
+        patch.put("series", Map.of("count", count, "lastObservedTime", MICRO.format(now)));
         try {
-            client.v1().events().inNamespace(ns).resource(e).create();
-        } catch (RuntimeException ex) {
-            LOG.warnf("could not record event %s on %s/%s: %s", reason, ns, md.getName(), ex.getMessage());
+            client.v1().events().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    Serialization.asJson(patch));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                forgetCount(name);
+                return false;
+            }
+            throw e;
+        }
+        remember(name, count);
+        return true;
+    }
+
+    private static String seconds(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private Integer count(String name) {
+        synchronized (counts) {
+            return counts.get(name);
+        }
+    }
+
+    private void remember(String name, int count) {
+        synchronized (counts) {
+            counts.put(name, count);
+        }
+    }
+
+    private void forgetCount(String name) {
+        synchronized (counts) {
+            counts.remove(name);
         }
     }
 }

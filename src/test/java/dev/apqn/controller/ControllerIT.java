@@ -465,6 +465,60 @@ class ControllerIT {
     }
 
     @Test
+    void aRepeatedTransitionBumpsTheCountOfItsEventInsteadOfAddingOne() {
+        String ns = cp.createNamespace("repeat");
+        String n = node("z-repeat", Map.of());
+        FakeAgent a = agent(n);
+        create(explicit(ns, "flaky", n, List.of(6), List.of(12)));
+        awaitPhase(ns, "flaky", Phase.Ready);
+        for (int round = 0; round < 2; round++) {
+            a.fail(ns + "/flaky", Reasons.ASSIGN_FAILED, "assign_domain 0xc: EBUSY (round " + round + ")");
+            await().atMost(WAIT).until(() -> condReason(get(ns, "flaky"), Conditions.STALLED).equals("True/AssignFailed"));
+            a.fail(ns + "/flaky", null, null);
+            awaitPhase(ns, "flaky", Phase.Ready);
+        }
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(events(ns, "flaky")).filteredOn(e -> e.getReason().equals(Reasons.ASSIGN_FAILED)).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getType()).isEqualTo("Warning");
+                        assertThat(e.getCount()).isEqualTo(2);
+                        assertThat(e.getSeries().getCount()).isEqualTo(2);
+                        assertThat(e.getMessage()).contains("round 1");
+                    });
+            assertThat(events(ns, "flaky")).filteredOn(e -> e.getReason().equals(Reasons.READY)).singleElement()
+                    .satisfies(e -> assertThat(e.getCount()).isEqualTo(3));
+        });
+    }
+
+    @Test
+    void eventsOfTheSameReasonOnTheSameObjectAreOneEventWithACountAcrossRestarts() {
+        String ns = cp.createNamespace("evcount");
+        var cm = client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("target").endMetadata().build()).create();
+        var recorder = new EventRecorder(client);
+        recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "first");
+        recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "second");
+        // a new instance (restart, new leader) knows no counts: it learns the existing one
+        new EventRecorder(client).emit(cm, true, Reasons.DRAIN_TIMEOUT, "third");
+        recorder.emit(cm, false, Reasons.RELEASED, "other reason");
+        List<Event> evs = events(ns, "target");
+        assertThat(evs).hasSize(2);
+        Event drain = evs.stream().filter(e -> e.getReason().equals(Reasons.DRAIN_TIMEOUT)).findFirst().orElseThrow();
+        assertThat(drain.getCount()).isEqualTo(3);
+        assertThat(drain.getSeries().getCount()).isEqualTo(3);
+        assertThat(drain.getSeries().getLastObservedTime()).isNotNull();
+        assertThat(drain.getMessage()).isEqualTo("third");
+        assertThat(drain.getMetadata().getName()).isEqualTo(EventRecorder.eventName(cm, "Warning", Reasons.DRAIN_TIMEOUT));
+        assertThat(drain.getFirstTimestamp()).isNotNull();
+        // an expired (deleted) event is made afresh
+        client.v1().events().inNamespace(ns).withName(drain.getMetadata().getName()).delete();
+        await().atMost(WAIT).until(() -> events(ns, "target").size() == 1);
+        recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "fourth");
+        assertThat(events(ns, "target")).filteredOn(e -> e.getReason().equals(Reasons.DRAIN_TIMEOUT)).singleElement()
+                .satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+    }
+
+    @Test
     void leaderElectionTakesTheLeaseInTheOperatorNamespace(KubernetesClient admin) {
         String leNs = cp.createNamespace("apqn-le");
         var settings = ControllerSettings.defaults().withAgentLeaseNamespace(leNs).withLeaderElection(true, leNs);
