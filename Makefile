@@ -46,3 +46,9 @@ tour: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, E
 		|| { cat target/tour-build.log; exit 1; }
 	@java -cp target/classes:$$(cat target/classpath.txt) dev.apqn.apbus.sim.Tour --profile $(PROFILE) \
 		$(if $(APQN),--apqn $(APQN),) $(if $(EXPORT),--export $(EXPORT),)
+
+.PHONY: bench
+bench: control-plane ## Benchmark: 1000 reservations over 100 simulated nodes (BENCH_ARGS="-Dbench.nodes=10 -Dbench.reservations=100"); JSON in target/bench/results.json
+	@mkdir -p target/bench
+	@$(MVN) -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath-test.txt > target/bench/build.log 2>&1 || { cat target/bench/build.log; exit 1; }
+	java $(BENCH_ARGS) -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) dev.apqn.bench.Bench
