@@ -69,7 +69,10 @@ class HostTargetMapperTest {
         assertThat(spec.getHostEdits().getMode()).isEqualTo(NodeMode.Masks);
         assertThat(spec.getHostEdits().getAdaptersOffHost()).containsExactly(5, 255);
         assertThat(spec.getHostEdits().getDomainsOffHost()).containsExactly(0, 4, 6);
-        assertThat(spec.getHostEdits().getClaims().get(0).getApqns()).containsExactly("05.0004", "05.0006");
+        assertThat(spec.getHostEdits().getClaims().get(0).getRectangles()).containsExactly("5:4,6");
+        assertThat(spec.getHostEdits().getClaims().get(0).getApqns()).isNull();
+        assertThat(spec.getHostEdits().getClaims()).filteredOn(c -> c.getKind() == dev.apqn.api.v1alpha1.Claim.Kind.Kept)
+                .singleElement().satisfies(c -> assertThat(c.getApqns()).containsExactly("ff.0004"));
         assertThat(spec.getMdevs()).extracting(m -> m.getUuid()).containsExactly(B.toString(), A.toString());
         assertThat(HostTargetMapper.toSpec(overrides()).getHostEdits().getOverrides()).containsExactly("05.0004", "0a.00ff");
     }
@@ -94,5 +97,36 @@ class HostTargetMapperTest {
         assertThat(HostTargetMapper.hash(moved)).isNotEqualTo(h);
         var fewer = new HostTarget(t.mode(), ApMask.of(5), t.domainsOffHost(), t.overrides(), t.mdevs(), t.claims(), 7);
         assertThat(HostTargetMapper.hash(fewer)).isNotEqualTo(h);
+    }
+
+    @Test
+    void claimsAreRectanglesSoCollateralOnEveryAdapterStaysSmall() throws Exception {
+        var reserved = new java.util.TreeSet<dev.apqn.apbus.Apqn>();
+        var collateral = new java.util.TreeSet<dev.apqn.apbus.Apqn>();
+        var fragmented = new java.util.TreeSet<dev.apqn.apbus.Apqn>();
+        for (int a = 0; a < 256; a++) {
+            for (int d = 0; d < 2; d++) {
+                (a < 4 ? reserved : collateral).add(dev.apqn.apbus.Apqn.of(a, d));
+            }
+            for (int d = 0; d < 85; d += 2) {
+                if (a % 2 == 0) {
+                    fragmented.add(dev.apqn.apbus.Apqn.of(a, d));
+                }
+            }
+        }
+        var t = new HostTarget(dev.apqn.plan.OwnershipMode.MASKS, ApMask.none(), ApMask.of(0, 1), new java.util.TreeSet<>(),
+                new java.util.TreeMap<>(), List.of(new OffHostClaim(OffHostClaim.Kind.RESERVED, "team-s/big", reserved),
+                new OffHostClaim(OffHostClaim.Kind.COLLATERAL, "team-s/big", collateral),
+                new OffHostClaim(OffHostClaim.Kind.ADMIN, "every-other", fragmented)), 1);
+        var spec = HostTargetMapper.toSpec(t);
+        assertThat(spec.getHostEdits().getClaims()).extracting(c -> c.getRectangles()).containsExactly(
+                List.of("0-3:0-1"), List.of("4-255:0-1"), List.of(ApMask.of(java.util.stream.IntStream.range(0, 128).map(i -> 2 * i)
+                        .boxed().toList()).toRangeList() + ":" + ApMask.of(java.util.stream.IntStream.range(0, 43).map(i -> 2 * i)
+                        .boxed().toList()).toRangeList()));
+        assertThat(HostTargetMapper.fromSpec(spec)).contains(t);
+        int bytes = io.fabric8.kubernetes.client.utils.Serialization.asJson(spec).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        System.out.printf("spec with a 256-adapter collateral claim and an every-other-adapter/domain claim: %d bytes (%d APQNs)%n",
+                bytes, reserved.size() + collateral.size() + fragmented.size());
+        assertThat(bytes).isLessThan(4 * 1024);
     }
 }

@@ -31,6 +31,12 @@ public class Claim {
     @ListType("set")
     private List<String> apqns;
 
+    @JsonPropertyDescription("The claim's APQNs as rectangles 'adapters:domains', each side a decimal range list,"
+            + " e.g. '0-255:4-5' (adapters 0-255 x domains 4-5); adapters with the same domains share one entry, so a"
+            + " mask-mode collateral over every adapter stays one line. The claim holds apqns plus every rectangle.")
+    @ListType("set")
+    private List<String> rectangles;
+
     public Kind getKind() {
         return kind;
     }
@@ -49,6 +55,14 @@ public class Claim {
 
     public List<String> getApqns() {
         return apqns;
+    }
+
+    public List<String> getRectangles() {
+        return rectangles;
+    }
+
+    public void setRectangles(List<String> rectangles) {
+        this.rectangles = rectangles;
     }
 
     public void setApqns(List<String> apqns) {

@@ -49,7 +49,11 @@ public final class HostTargetMapper {
             var claim = new Claim();
             claim.setKind(Claim.Kind.values()[c.kind().ordinal()]);
             claim.setOwner(c.owner());
-            claim.setApqns(names(c.apqns()));
+            if (c.kind() == OffHostClaim.Kind.KEPT) {
+                claim.setApqns(names(c.apqns())); // the controller reads Kept claims' apqns back (PlanInputs.keptClaims)
+            } else {
+                claim.setRectangles(rectangles(c.apqns()));
+            }
             claims.add(claim);
         }
         e.setClaims(claims.isEmpty() ? null : claims);
@@ -82,8 +86,7 @@ public final class HostTargetMapper {
         var claims = new ArrayList<OffHostClaim>();
         if (e.getClaims() != null) {
             for (Claim c : e.getClaims()) {
-                claims.add(new OffHostClaim(OffHostClaim.Kind.values()[c.getKind().ordinal()], c.getOwner(),
-                        apqns(c.getApqns())));
+                claims.add(new OffHostClaim(OffHostClaim.Kind.values()[c.getKind().ordinal()], c.getOwner(), claimApqns(c)));
             }
         }
         return Optional.of(new HostTarget(e.getMode().toOwnershipMode(), MatrixStatus.mask(e.getAdaptersOffHost()),
@@ -113,6 +116,52 @@ public final class HostTargetMapper {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Every APQN a claim of the spec holds: its {@code apqns} plus its {@code rectangles}. */
+    public static TreeSet<Apqn> claimApqns(Claim c) {
+        TreeSet<Apqn> out = apqns(c.getApqns());
+        if (c.getRectangles() != null) {
+            for (String r : c.getRectangles()) {
+                int colon = r.indexOf(':');
+                if (colon < 0) {
+                    throw new IllegalArgumentException("claim rectangle '" + r + "' is not 'adapters:domains'");
+                }
+                ApMask adapters = parseRanges(r.substring(0, colon));
+                ApMask domains = parseRanges(r.substring(colon + 1));
+                for (int a : adapters.idList()) {
+                    for (int d : domains.idList()) {
+                        out.add(Apqn.of(a, d));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The APQNs as 'adapters:domains' rectangles: adapters with identical domain sets share one, sorted. */
+    static List<String> rectangles(java.util.Collection<Apqn> apqns) {
+        TreeMap<Integer, ApMask> byAdapter = new TreeMap<>();
+        apqns.forEach(q -> byAdapter.merge(q.adapter(), ApMask.of(q.domain()), ApMask::or));
+        java.util.LinkedHashMap<ApMask, ApMask> adaptersByDomains = new java.util.LinkedHashMap<>();
+        byAdapter.forEach((a, d) -> adaptersByDomains.merge(d, ApMask.of(a), ApMask::or));
+        var out = new TreeSet<String>();
+        adaptersByDomains.forEach((d, a) -> out.add(a.toRangeList() + ":" + d.toRangeList()));
+        return out.isEmpty() ? null : new ArrayList<>(out);
+    }
+
+    private static ApMask parseRanges(String text) {
+        ApMask m = ApMask.none();
+        for (String p : text.split(",")) {
+            String t = p.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            int dash = t.indexOf('-');
+            m = dash < 0 ? m.with(Integer.parseInt(t))
+                    : m.or(ApMask.fromRange(Integer.parseInt(t.substring(0, dash).strip()), Integer.parseInt(t.substring(dash + 1).strip())));
+        }
+        return m;
     }
 
     private static List<Integer> idsOrNull(ApMask mask) {

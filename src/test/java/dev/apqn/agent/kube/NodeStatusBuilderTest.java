@@ -108,4 +108,21 @@ class NodeStatusBuilderTest {
         assertThat(r.getReason()).isEqualTo(Reasons.RECOVERING_INTENT);
         assertThat(r.getAppliedHash()).isNull();
     }
+
+    @Test
+    void aFragmentedMaskPatternOnStress256IsMeasured() throws Exception {
+        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("stress-256"), 1);
+        StringBuilder odd = new StringBuilder();
+        for (int i = 1; i < 256; i += 2) {
+            odd.append(odd.length() == 0 ? "" : ",").append("-").append(i);
+        }
+        kernel.writeApmask(odd.toString());
+        kernel.writeAqmask(odd.toString());
+        ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
+        APNodeStateStatus s = NodeStatusBuilder.build(observe(inv), null, "2026-01-01T00:00:00Z");
+        int bytes = Serialization.asJson(s).getBytes(StandardCharsets.UTF_8).length;
+        System.out.printf("stress-256, every other adapter and domain off the host: status %d bytes (budget %d)%n", bytes,
+                StatusSizeIT.BUDGET_BYTES);
+        assertThat(s.getCards()).hasSize(256);
+    }
 }
