@@ -149,7 +149,7 @@ public final class EventRecorder {
                     throw e;
                 }
                 // made before this instance knew it (restart, new leader): the patch's answer has its count
-                Event cur = client.v1().events().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+                Event cur = client.v1().events().inNamespace(ns).resource(named(ns, name)).patch(PatchContext.of(PatchType.JSON_MERGE),
                         Serialization.asJson(Map.of("lastTimestamp", seconds(now))));
                 bump(ns, name, (cur.getCount() == null ? 1 : cur.getCount()) + 1, msg, now);
             }
@@ -199,7 +199,7 @@ public final class EventRecorder {
         patch.put("message", msg);
         patch.put("series", Map.of("count", count, "lastObservedTime", MICRO.format(now)));
         try {
-            client.v1().events().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
+            client.v1().events().inNamespace(ns).resource(named(ns, name)).patch(PatchContext.of(PatchType.JSON_MERGE),
                     Serialization.asJson(patch));
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
@@ -210,6 +210,11 @@ public final class EventRecorder {
         }
         remember(name, count);
         return true;
+    }
+
+    /** Only names the event to patch (withName(..).patch would GET it first, which the RBAC does not allow). */
+    private static Event named(String ns, String name) {
+        return new EventBuilder().withNewMetadata().withNamespace(ns).withName(name).endMetadata().build();
     }
 
     private static String seconds(Instant t) {

@@ -21,15 +21,22 @@ import dev.apqn.apbus.ApMask;
 import dev.apqn.apbus.Matrix;
 import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
+import dev.apqn.testing.Identity;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,13 +49,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The controller on a real API server, in this JVM (plain JOSDK Operator with our reconcilers),
- * against {@link FakeAgent}s. Every test uses its own nodes and namespace.
+ * against {@link FakeAgent}s, running as its own service account under exactly
+ * src/test/resources/rbac/controller-rbac.yaml (impersonation). Every test uses its own nodes and namespace.
  */
 @WithKubeApiServer(crds = "crds")
 class ControllerIT {
 
     static final Duration WAIT = Duration.ofSeconds(30);
+    static final String SA = "apqn-controller";
+    /** The admin: plays users, admins and (in FakeAgent) agents. */
     static KubernetesClient client;
+    /** The controller's own client: its service account under controller-rbac.yaml. */
+    static KubernetesClient controllerClient;
     static LocalControlPlane cp;
     static String system;
     static Operator operator;
@@ -59,10 +71,49 @@ class ControllerIT {
         client = admin;
         cp = plane;
         system = cp.createNamespace("apqn-sys");
+        controllerClient = controllerClient(cp, system);
         var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
-        operator = ControllerOperator.create(client, settings);
+        operator = ControllerOperator.create(controllerClient, settings);
         operator.start();
+    }
+
+    /**
+     * The controller's identity: its service account in {@code ns}, bound to exactly
+     * src/test/resources/rbac/controller-rbac.yaml (namespace and cluster-scoped names rewritten), and a
+     * client impersonating it once RBAC lets it read what it watches. Every test of this class runs the
+     * controller with it.
+     */
+    static KubernetesClient controllerClient(LocalControlPlane cp, String ns) {
+        KubernetesClient admin = cp.adminClient();
+        admin.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder()
+                .withNewMetadata().withName(SA).endMetadata().build()).create();
+        try (var in = ControllerIT.class.getClassLoader().getResourceAsStream("rbac/controller-rbac.yaml")) {
+            for (HasMetadata item : admin.load(in).items()) {
+                if ("apqn-system".equals(item.getMetadata().getNamespace())) {
+                    item.getMetadata().setNamespace(ns);
+                } else {
+                    item.getMetadata().setName(item.getMetadata().getName() + "-" + ns); // cluster-scoped: unique
+                }
+                if (item instanceof ClusterRoleBinding b) {
+                    b.getRoleRef().setName(b.getRoleRef().getName() + "-" + ns);
+                    b.getSubjects().forEach(x -> x.setNamespace(ns));
+                } else if (item instanceof RoleBinding b) {
+                    b.getSubjects().forEach(x -> x.setNamespace(ns));
+                }
+                admin.resource(item).fieldManager("apqn-tests").forceConflicts().serverSideApply();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        KubernetesClient c = cp.clientFor(Identity.serviceAccount(ns, SA));
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            c.resources(APQNReservation.class).inAnyNamespace().list();
+            c.resources(APNodeState.class).list();
+            c.resources(Lease.class).inNamespace(ns).list();
+            return true;
+        });
+        return c;
     }
 
     @AfterAll
@@ -495,11 +546,11 @@ class ControllerIT {
         String ns = cp.createNamespace("evcount");
         var cm = client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata().withName("target").endMetadata().build()).create();
-        var recorder = new EventRecorder(client);
+        var recorder = new EventRecorder(controllerClient);
         recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "first");
         recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "second");
         // a new instance (restart, new leader) knows no counts: it learns the existing one
-        new EventRecorder(client).emit(cm, true, Reasons.DRAIN_TIMEOUT, "third");
+        new EventRecorder(controllerClient).emit(cm, true, Reasons.DRAIN_TIMEOUT, "third");
         recorder.emit(cm, false, Reasons.RELEASED, "other reason");
         List<Event> evs = events(ns, "target");
         assertThat(evs).hasSize(2);
@@ -519,20 +570,90 @@ class ControllerIT {
     }
 
     @Test
-    void leaderElectionTakesTheLeaseInTheOperatorNamespace(KubernetesClient admin) {
-        String leNs = cp.createNamespace("apqn-le");
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(leNs).withLeaderElection(true, leNs);
-        assertThat(ControllerOperator.leaderElection(settings).getLeaseNamespace()).contains(leNs);
-        Operator le = ControllerOperator.create(admin, settings, false);
+    void leaderElectionTakesTheLeaseInTheOperatorNamespace() {
+        // under the controller's RBAC: its Role lets it create and renew only this Lease
+        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system).withLeaderElection(true, system);
+        assertThat(ControllerOperator.leaderElection(settings).getLeaseNamespace()).contains(system);
+        Operator le = ControllerOperator.create(controllerClient, settings, false);
         assertThat(le.getConfigurationService().getLeaderElectionConfiguration()).isPresent();
         le.start();
         try {
-            await().atMost(WAIT).until(() -> admin.resources(Lease.class).inNamespace(leNs)
+            await().atMost(WAIT).until(() -> client.resources(Lease.class).inNamespace(system)
                     .withName(ControllerSettings.DEFAULT_LEADER_LEASE).get() != null);
-            var lease = admin.resources(Lease.class).inNamespace(leNs).withName(ControllerSettings.DEFAULT_LEADER_LEASE).get();
+            var lease = client.resources(Lease.class).inNamespace(system).withName(ControllerSettings.DEFAULT_LEADER_LEASE).get();
             assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(settings.identity());
+            String renewed = lease.getMetadata().getResourceVersion();
+            await().atMost(WAIT).until(() -> !renewed.equals(client.resources(Lease.class).inNamespace(system)
+                    .withName(ControllerSettings.DEFAULT_LEADER_LEASE).get().getMetadata().getResourceVersion()));
         } finally {
             le.stop();
         }
+    }
+
+    @Test
+    void theControllerWorksUnderItsRbacAndIsRefusedWhatOthersOwn() {
+        // every test of this class runs the controller as its service account; here what it may not do
+        String ns = cp.createNamespace("rbac");
+        String n = node("z-rbac", Map.of());
+        agent(n);
+        create(explicit(ns, "r", n, List.of(5), List.of(7)));
+        awaitPhase(ns, "r", Phase.Ready);
+        java.util.function.Consumer<org.assertj.core.api.ThrowableAssert.ThrowingCallable> forbidden = call ->
+                assertThatThrownBy(call).isInstanceOfSatisfying(KubernetesClientException.class,
+                        e -> assertThat(e.getCode()).isEqualTo(403));
+
+        // APNodeState.status is the agent's: refused, by SSA as by update
+        var status = new APNodeState();
+        status.setMetadata(new ObjectMetaBuilder().withName(n).build());
+        status.setSpec(null);
+        var st = new dev.apqn.api.v1alpha1.APNodeStateStatus();
+        st.setObservedGeneration(999L);
+        status.setStatus(st);
+        forbidden.accept(() -> controllerClient.resource(status).subresource("status").patch(new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(ReservationReconciler.FIELD_MANAGER)
+                .withForce(true).build()));
+        forbidden.accept(() -> controllerClient.resources(APNodeState.class).withName(n).editStatus(x -> {
+            x.getStatus().setObservedGeneration(999L);
+            return x;
+        }));
+        // reservations are the users': no create, no delete (spec: see the managedFields below)
+        forbidden.accept(() -> controllerClient.resource(explicit(ns, "mine", n, List.of(6), List.of(7))).create());
+        forbidden.accept(() -> controllerClient.resources(APQNReservation.class).inNamespace(ns).withName("r").delete());
+        // policies are the admin's, Nodes are read only, no secrets, no other Leases renewed
+        var p = new APQNPolicy();
+        p.setMetadata(new ObjectMetaBuilder().withName("sneaky-" + n).build());
+        p.setSpec(new APQNPolicySpec());
+        forbidden.accept(() -> controllerClient.resource(p).create());
+        forbidden.accept(() -> controllerClient.nodes().withName(n).edit(x -> {
+            x.getMetadata().getLabels().put("apqn.test/touched", "yes");
+            return x;
+        }));
+        forbidden.accept(() -> controllerClient.secrets().inNamespace(system).list());
+        forbidden.accept(() -> controllerClient.resources(Lease.class).inNamespace(system).withName(APNodeState.leaseName(n))
+                .edit(l -> {
+                    l.getSpec().setHolderIdentity("controller");
+                    return l;
+                }));
+
+        // it never sends a reservation's spec: its entries are the finalizer (main resource) and the status
+        var managed = get(ns, "r").getMetadata().getManagedFields().stream()
+                .filter(f -> ReservationReconciler.FIELD_MANAGER.equals(f.getManager())).toList();
+        assertThat(managed).isNotEmpty();
+        assertThat(managed).allSatisfy(f -> assertThat(fields(f)).doesNotContain("\"f:spec\""));
+        assertThat(managed).anySatisfy(f -> {
+            assertThat(f.getSubresource()).isEqualTo("status");
+            assertThat(fields(f)).contains("\"f:status\"");
+        });
+        assertThat(managed).filteredOn(f -> f.getSubresource() == null || f.getSubresource().isEmpty())
+                .allSatisfy(f -> assertThat(fields(f)).contains("\"f:finalizers\"").doesNotContain("\"f:status\""));
+        // and it owns APNodeState.spec, the fake agent its status
+        var nodeManaged = nodeState(n).getMetadata().getManagedFields();
+        assertThat(nodeManaged).filteredOn(f -> ReservationReconciler.FIELD_MANAGER.equals(f.getManager()))
+                .allSatisfy(f -> assertThat(fields(f)).doesNotContain("\"f:status\""))
+                .anySatisfy(f -> assertThat(fields(f)).contains("\"f:spec\""));
+    }
+
+    static String fields(io.fabric8.kubernetes.api.model.ManagedFieldsEntry f) {
+        return f.getFieldsV1() == null ? "" : io.fabric8.kubernetes.client.utils.Serialization.asJson(f.getFieldsV1());
     }
 }
