@@ -28,7 +28,7 @@ class ScaleTest {
         assertConsistent(node, p);
         assertThat(p.decisions().values()).allMatch(d -> d instanceof Decision.Allocated || d instanceof Decision.Conflict);
         assertThat(p.decisions().values().stream().filter(d -> d instanceof Decision.Allocated).count()).isGreaterThan(40);
+        // a figure for the reader, not an assertion: timing depends on the machine's load
         System.out.println("ScaleTest: planned 50 reservations on 256x85 in " + ms + " ms");
-        assertThat(ms).as("planning time in ms").isLessThan(2000);
     }
 }
