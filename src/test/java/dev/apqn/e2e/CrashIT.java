@@ -219,7 +219,8 @@ class CrashIT {
             awaitCreated(n, ns, "late", r);
 
             // the delete's first host write times out and lands later while the same agent keeps running
-            SimFaults.Hang hang2 = n.sysfs.faults().hangWrites(probe[1].paths().get(0));
+            String first = probe[1].paths().get(0).replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", uuid(r));
+            SimFaults.Hang hang2 = n.sysfs.faults().hangWrites(first);
             cluster.delete(ns, "late");
             await().atMost(E2eCluster.WAIT).until(() -> hang2.blockedCalls() >= 1);
             await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true); // well past the 300 ms timeout
