@@ -118,7 +118,11 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                     Set<ResourceID> ids = ids(reservations.byIndex(NODE_INDEX, n.getMetadata().getName()));
                     ids.addAll(ids(reservations.byIndex(NODE_INDEX, UNPLACED)));
                     return ids;
-                }).build(), ctx);
+                })
+                // only labels (selectors, policies) and deletion matter: kubelet status heartbeats do not
+                .withOnUpdateFilter((n, o) -> !Objects.equals(n.getMetadata().getLabels(), o.getMetadata().getLabels())
+                        || !Objects.equals(n.getMetadata().getDeletionTimestamp(), o.getMetadata().getDeletionTimestamp()))
+                .build(), ctx);
         leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, APQNReservation.class)
                 .withName("agent-leases")
                 .withNamespaces(Set.of(settings.agentLeaseNamespace()))
@@ -130,8 +134,19 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                     Set<ResourceID> ids = ids(reservations.byIndex(NODE_INDEX, name.substring("apqn-agent-".length())));
                     ids.addAll(ids(reservations.byIndex(NODE_INDEX, UNPLACED)));
                     return ids;
-                }).build(), ctx);
+                })
+                // a renewal is no news: only a liveness flip (gone -> alive) re-reconciles the node's reservations;
+                // alive -> gone has no event of its own: each reservation is rechecked at its agent's Lease deadline
+                .withOnUpdateFilter((n, o) -> leaseAlive(n) != leaseAlive(o))
+                .build(), ctx);
         return List.of(nodeStates, policies, nodes, leases);
+    }
+
+    private boolean leaseAlive(Lease l) {
+        String name = l.getMetadata().getName();
+        String node = name.startsWith("apqn-agent-") ? name.substring("apqn-agent-".length()) : name;
+        return AgentLiveness.check(node, settings.agentLeaseNamespace(), Optional.of(l), Instant.now(),
+                settings.agentExpiryFactor(), settings.agentRecheck()).alive();
     }
 
     /** The node a reservation is indexed under: spec.nodeName, else the node in its status, else unplaced. */
