@@ -17,6 +17,7 @@ import dev.apqn.plan.PolicyView;
 import dev.apqn.plan.ReasonCode;
 import dev.apqn.plan.ReservationInput;
 import dev.apqn.status.Reasons;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -35,6 +36,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import org.jboss.logging.Logger;
@@ -56,9 +58,11 @@ import java.util.stream.Collectors;
 /**
  * Reconciles APQNReservations. Every reconcile plans the reservation's whole node: it gathers the
  * node's reservations from the informer cache, builds the planner's inputs from the node's
- * APNodeState (agent status + current spec, read fresh under a per-node lock) and the policies,
- * runs the pure {@link Planner}, server-side-applies APNodeState.spec (field manager
- * {@value #FIELD_MANAGER}) when it changed, and writes this reservation's status from its decision
+ * APNodeState (agent status + current spec, informer cache, under a per-node lock) and the policies,
+ * runs the pure {@link Planner} once per view of the node ({@link #planned}), server-side-applies
+ * APNodeState.spec (field manager {@value #FIELD_MANAGER}) when it changed, with the planned-from
+ * resourceVersion as precondition (a 409 means a fresh GET and a new plan), and writes this
+ * reservation's status from its decision
  * and the agent's report. The other reservations of the node follow through the APNodeState watch.
  * The controller never writes a reservation's spec and never touches a node.
  *
@@ -82,6 +86,10 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
 
     private final ControllerSettings settings;
     private final Map<String, Object> nodeLocks = new ConcurrentHashMap<>();
+    /** Per node: the APNodeState our last spec apply returned, until the informer has it too. */
+    private final Map<String, APNodeState> written = new ConcurrentHashMap<>();
+    /** Per node: the last plan and the view it was made from. */
+    private final Map<String, NodePlanned> planCache = new ConcurrentHashMap<>();
     private volatile EventRecorder events;
     private volatile IndexerResourceCache<APQNReservation> reservations;
     private volatile InformerEventSource<APNodeState, APQNReservation> nodeStates;
@@ -283,12 +291,12 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                 why.add(name + ": no agent");
                 continue;
             }
-            Optional<NodeInput> in = PlanInputs.nodeInput(ns);
-            if (in.isEmpty()) {
+            NodePlanned np = planned(latest(name, ns), r, n.get());
+            if (np == null) {
                 why.add(name + ": agent has not reported yet");
                 continue;
             }
-            NodePlan plan = plan(ns, in.get(), r, n.get()).plan;
+            NodePlan plan = np.planned.plan;
             Decision d = plan.decisions().get(r.ref());
             if (d instanceof Decision.Allocated || d instanceof Decision.AwaitingApproval) {
                 return onNode(r, name, client, now, true);
@@ -311,6 +319,8 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         boolean deleting = r.getMetadata().getDeletionTimestamp() != null;
         Optional<Node> node = nodes.get(new ResourceID(nodeName));
         if (node.isEmpty() && client.nodes().withName(nodeName).get() == null) {
+            planCache.remove(nodeName);
+            written.remove(nodeName);
             if (deleting) {
                 events.emit(r, true, Reasons.NODE_DELETED, "node " + nodeName + " is gone: its APQN bookkeeping is dropped"
                         + " and finalizer " + FINALIZER + " removed");
@@ -331,45 +341,130 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                     alive.recheckIn());
         }
         synchronized (nodeLocks.computeIfAbsent(nodeName, k -> new Object())) {
-            APNodeState fresh = client.resources(APNodeState.class).withName(nodeName).get();
-            if (fresh == null) {
-                fresh = ns;
-            }
-            Optional<NodeInput> in = PlanInputs.nodeInput(fresh);
-            if (in.isEmpty()) {
-                return Outcome.status(ReservationStatusBuilder.blocked(r, nodeName, true, Reasons.WAITING_FOR_AGENT,
-                        "waiting for the apqn agent on node " + nodeName + " to report its mode and inventory", now),
-                        settings.agentRecheck());
-            }
-            Planned p = plan(fresh, in.get(), r, n);
-            APNodeStateSpec spec = HostTargetMapper.toSpec(p.plan.target(), new APNodeStateSpec());
-            spec.setAllocations(PlanInputs.allocationsAfter(p.plan, PlanInputs.allocations(fresh), p.byKey, now));
-            normalize(spec);
-            long generation = fresh.getMetadata().getGeneration() == null ? 0 : fresh.getMetadata().getGeneration();
-            APNodeStateSpec current = fresh.getSpec() == null ? new APNodeStateSpec() : fresh.getSpec();
-            normalize(current);
-            if (!sameJson(current, spec)) {
+            // the informer's copy (or our own newer write); a fresh GET only after a conflicting apply
+            APNodeState cur = latest(nodeName, ns);
+            long generation = 0;
+            NodePlanned p = null;
+            for (int attempt = 0; ; attempt++) {
+                p = planned(cur, r, n);
+                if (p == null) {
+                    return Outcome.status(ReservationStatusBuilder.blocked(r, nodeName, true, Reasons.WAITING_FOR_AGENT,
+                            "waiting for the apqn agent on node " + nodeName + " to report its mode and inventory", now),
+                            settings.agentRecheck());
+                }
+                generation = cur.getMetadata().getGeneration() == null ? 0 : cur.getMetadata().getGeneration();
+                if (!p.changed) {
+                    break;
+                }
                 var apply = new APNodeState();
-                apply.setMetadata(new ObjectMetaBuilder().withName(nodeName).build());
-                apply.setSpec(spec);
+                apply.setMetadata(new ObjectMetaBuilder().withName(nodeName)
+                        .withResourceVersion(cur.getMetadata().getResourceVersion()).build());
+                apply.setSpec(p.spec);
                 apply.setStatus(null);
-                APNodeState written = client.resource(apply).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-                generation = written.getMetadata().getGeneration();
-                LOG.debugf("node %s: spec updated (plan %s)", nodeName, p.plan.hash());
+                try {
+                    APNodeState written = client.resource(apply).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+                    generation = written.getMetadata().getGeneration();
+                    this.written.put(nodeName, written);
+                    LOG.debugf("node %s: spec updated (plan %s)", nodeName, p.planned.plan.hash());
+                    break;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409 || attempt >= 4) {
+                        throw e;
+                    }
+                    // someone wrote the APNodeState since our copy: plan again on a fresh read
+                    APNodeState fresh = client.resources(APNodeState.class).withName(nodeName).get();
+                    if (fresh == null) {
+                        throw e;
+                    }
+                    cur = fresh;
+                }
             }
-            Decision d = p.plan.decisions().get(r.ref());
-            var report = ReservationStatusBuilder.AgentReport.of(fresh.getStatus(), r.ref(), MdevUuids.of(r).toString());
+            Decision d = p.planned.plan.decisions().get(r.ref());
+            var report = ReservationStatusBuilder.AgentReport.of(cur.getStatus(), r.ref(), MdevUuids.of(r).toString());
             if (deleting && d instanceof Decision.Released) {
-                if (releasedByAgent(fresh, generation, r)) {
+                if (releasedByAgent(cur, generation, r)) {
                     events.emit(r, false, Reasons.RELEASED, "node " + nodeName + ": the agent released mdev "
                             + MdevUuids.of(r) + "; finalizer " + FINALIZER + " removed");
                     return Outcome.release();
                 }
             }
-            APQNReservationStatus st = ReservationStatusBuilder.fromDecision(r, nodeName, d, in.get(),
-                    p.policy.collateralNeedsApproval(), report, now);
+            APQNReservationStatus st = ReservationStatusBuilder.fromDecision(r, nodeName, d, p.input,
+                    p.planned.policy.collateralNeedsApproval(), report, now);
             return Outcome.status(st, deleting ? settings.agentRecheck() : recheckFor(alive, d));
         }
+    }
+
+    /**
+     * The node's APNodeState as we know it best: the informer's copy, or the one our last spec apply
+     * returned while the informer has not caught up with it yet (resourceVersions compared as numbers,
+     * as etcd issues them).
+     */
+    APNodeState latest(String nodeName, APNodeState cached) {
+        APNodeState w = written.get(nodeName);
+        if (w == null) {
+            return cached;
+        }
+        if (newer(w, cached)) {
+            return w;
+        }
+        written.remove(nodeName, w);
+        return cached;
+    }
+
+    static boolean newer(HasMetadata a, HasMetadata b) {
+        if (b == null) {
+            return true;
+        }
+        try {
+            return Long.parseLong(a.getMetadata().getResourceVersion()) > Long.parseLong(b.getMetadata().getResourceVersion());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** One plan of a node and what it means for its spec, shared by every reservation of a burst. */
+    record NodePlanned(List<String> key, APNodeState state, NodeInput input, Planned planned, APNodeStateSpec spec,
+                       boolean changed) {
+    }
+
+    /**
+     * The node's plan for this view: reused while the APNodeState (resourceVersion), the node's
+     * reservations (uid, generation, deletion, node key), the policies (resourceVersion) and the
+     * node's labels are the same, so the reservations of a node reconciled in one burst plan it once.
+     * Null while the agent has not reported mode and inventory.
+     */
+    NodePlanned planned(APNodeState ns, APQNReservation r, Node node) {
+        String name = ns.getMetadata().getName();
+        Map<String, APQNReservation> byKey = members(ns, r);
+        List<String> key = new ArrayList<>();
+        key.add(ns.getMetadata().getResourceVersion());
+        for (APQNReservation x : byKey.values()) {
+            key.add(x.ref() + "|" + x.getMetadata().getUid() + "|" + x.getMetadata().getGeneration() + "|"
+                    + (x.getMetadata().getDeletionTimestamp() != null) + "|" + nodeKey(x));
+        }
+        List<APQNPolicy> pols = policies.list().sorted(Comparator.comparing(x -> x.getMetadata().getName())).toList();
+        pols.forEach(x -> key.add("policy " + x.getMetadata().getName() + "@" + x.getMetadata().getResourceVersion()));
+        Map<String, String> labels = node == null || node.getMetadata().getLabels() == null ? Map.of()
+                : node.getMetadata().getLabels();
+        key.add("labels " + new java.util.TreeMap<>(labels));
+        NodePlanned hit = planCache.get(name);
+        if (hit != null && hit.key.equals(key)) {
+            return hit;
+        }
+        Optional<NodeInput> in = PlanInputs.nodeInput(ns);
+        if (in.isEmpty()) {
+            return null;
+        }
+        Planned p = plan(ns, in.get(), byKey, pols, labels);
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        APNodeStateSpec spec = HostTargetMapper.toSpec(p.plan.target(), new APNodeStateSpec());
+        spec.setAllocations(PlanInputs.allocationsAfter(p.plan, PlanInputs.allocations(ns), p.byKey, now));
+        normalize(spec);
+        APNodeStateSpec current = ns.getSpec() == null ? new APNodeStateSpec() : ns.getSpec();
+        normalize(current);
+        NodePlanned out = new NodePlanned(List.copyOf(key), ns, in.get(), p, spec, !sameJson(current, spec));
+        planCache.put(name, out);
+        return out;
     }
 
     private Duration recheckFor(AgentLiveness.Verdict alive, Decision d) {
@@ -400,10 +495,10 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
     record Planned(NodePlan plan, PolicyView policy, Map<String, APQNReservation> byKey) {
     }
 
-    /** Plans the node with every reservation bound to it, plus {@code r} (its newest version). */
-    Planned plan(APNodeState ns, NodeInput input, APQNReservation r, Node node) {
+    /** Every reservation bound to the node, plus {@code r} (its newest version), by key in key order. */
+    Map<String, APQNReservation> members(APNodeState ns, APQNReservation r) {
         String name = ns.getMetadata().getName();
-        Map<String, APQNReservation> byKey = new LinkedHashMap<>();
+        Map<String, APQNReservation> byKey = new java.util.TreeMap<>();
         for (APQNReservation x : reservations.byIndex(NODE_INDEX, name)) {
             byKey.put(x.ref(), x);
         }
@@ -416,12 +511,17 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         byKey.values().removeIf(x -> x != r && x.getSpec().getNodeName() == null
                 && PlanInputs.allocationOf(ns, x).isEmpty() && !name.equals(nodeKey(x)));
         byKey.values().removeIf(x -> x != r && x.getSpec().getNodeName() != null && !name.equals(x.getSpec().getNodeName()));
+        return byKey;
+    }
+
+    /** Plans the node with these reservations. */
+    static Planned plan(APNodeState ns, NodeInput input, Map<String, APQNReservation> byKey, List<APQNPolicy> policies,
+                        Map<String, String> nodeLabels) {
         List<ReservationInput> inputs = new ArrayList<>();
         for (APQNReservation x : byKey.values()) {
             inputs.add(PlanInputs.reservationInput(x, PlanInputs.allocationOf(ns, x)));
         }
-        PolicyView policy = PlanInputs.policyView(policies.list().toList(),
-                node == null ? Map.of() : node.getMetadata().getLabels());
+        PolicyView policy = PlanInputs.policyView(policies, nodeLabels);
         return new Planned(Planner.plan(input, inputs, policy), policy, byKey);
     }
 

@@ -570,6 +570,20 @@ class ControllerIT {
     }
 
     @Test
+    void aSpecApplyWithAStaleResourceVersionConflicts() {
+        // the reconciler plans from the informer's copy and relies on this to catch a stale one
+        String n = node("z-stale", Map.of());
+        await().atMost(WAIT).until(() -> nodeState(n) != null);
+        var apply = new APNodeState();
+        apply.setMetadata(new ObjectMetaBuilder().withName(n).withResourceVersion("1").build());
+        apply.setSpec(new dev.apqn.api.v1alpha1.APNodeStateSpec());
+        apply.setStatus(null);
+        assertThatThrownBy(() -> controllerClient.resource(apply).fieldManager(ReservationReconciler.FIELD_MANAGER)
+                .forceConflicts().serverSideApply())
+                .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    }
+
+    @Test
     void leaderElectionTakesTheLeaseInTheOperatorNamespace() {
         // under the controller's RBAC: its Role lets it create and renew only this Lease
         var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system).withLeaderElection(true, system);
