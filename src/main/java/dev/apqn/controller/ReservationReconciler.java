@@ -35,6 +35,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Ignore;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
@@ -157,6 +158,20 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                 settings.agentExpiryFactor(), settings.agentRecheck()).alive();
     }
 
+    /**
+     * Whether every informer this reconciler reads runs. JOSDK empties an informer's cache when it stops
+     * (operator stop, lost leadership): a pass still in flight then would see a node without its other
+     * reservations, drop their allocations and status from a partial view. Such a pass writes nothing.
+     */
+    boolean cachesRunning() {
+        for (Object src : new Object[] {reservations, nodeStates, nodes, policies, leases}) {
+            if (src instanceof AbstractEventSource<?, ?> es && !es.isRunning()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The node a reservation is indexed under: spec.nodeName, else the node in its status, else unplaced. */
     static String nodeKey(APQNReservation r) {
         if (r.getSpec() != null && r.getSpec().getNodeName() != null) {
@@ -181,7 +196,13 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
 
     @Override
     public UpdateControl<APQNReservation> reconcile(APQNReservation r, Context<APQNReservation> context) {
+        if (!cachesRunning()) {
+            return UpdateControl.<APQNReservation>noUpdate().rescheduleAfter(settings.agentRecheck());
+        }
         Outcome o = handle(r, context.getClient());
+        if (!cachesRunning()) {
+            return UpdateControl.<APQNReservation>noUpdate().rescheduleAfter(settings.agentRecheck()); // stopping: view partial
+        }
         APQNReservationStatus before = r.getStatus();
         UpdateControl<APQNReservation> uc;
         if (o.status != null && !sameJson(before, o.status)) {
@@ -201,6 +222,9 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
 
     @Override
     public DeleteControl cleanup(APQNReservation r, Context<APQNReservation> context) {
+        if (!cachesRunning()) {
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(settings.agentRecheck());
+        }
         KubernetesClient client = context.getClient();
         Map<String, String> ann = r.getMetadata().getAnnotations();
         if (ann != null && "true".equalsIgnoreCase(ann.get(FORCE_RELEASE))) {
@@ -356,6 +380,11 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                 if (!p.changed) {
                     break;
                 }
+                if (!cachesRunning() || !ownersGone(client, p)) {
+                    // a partial view (caches stopping or behind): write nothing, look again shortly
+                    LOG.debugf("node %s: view incomplete, plan not applied", nodeName);
+                    return Outcome.status(null, settings.agentRecheck());
+                }
                 var apply = new APNodeState();
                 apply.setMetadata(new ObjectMetaBuilder().withName(nodeName)
                         .withResourceVersion(cur.getMetadata().getResourceVersion()).build());
@@ -422,9 +451,26 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         }
     }
 
+    /**
+     * Before a spec apply drops allocations: their owners the cache does not know must really be gone
+     * (or re-created under a new uid). An owner the API server still has means the cache is behind.
+     */
+    private boolean ownersGone(KubernetesClient client, NodePlanned p) {
+        for (String key : p.unknownOwners) {
+            ResourceID id = idOf(key);
+            APQNReservation live = client.resources(APQNReservation.class).inNamespace(id.getNamespace().orElse(null))
+                    .withName(id.getName()).get();
+            var alloc = PlanInputs.allocations(p.state).get(key);
+            if (live != null && (alloc == null || alloc.getUid() == null || alloc.getUid().equals(live.getMetadata().getUid()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** One plan of a node and what it means for its spec, shared by every reservation of a burst. */
     record NodePlanned(List<String> key, APNodeState state, NodeInput input, Planned planned, APNodeStateSpec spec,
-                       boolean changed) {
+                       boolean changed, List<String> unknownOwners) {
     }
 
     /**
@@ -462,7 +508,8 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         normalize(spec);
         APNodeStateSpec current = ns.getSpec() == null ? new APNodeStateSpec() : ns.getSpec();
         normalize(current);
-        NodePlanned out = new NodePlanned(List.copyOf(key), ns, in.get(), p, spec, !sameJson(current, spec));
+        List<String> unknown = PlanInputs.allocations(ns).keySet().stream().filter(k -> !byKey.containsKey(k)).toList();
+        NodePlanned out = new NodePlanned(List.copyOf(key), ns, in.get(), p, spec, !sameJson(current, spec), unknown);
         planCache.put(name, out);
         return out;
     }

@@ -570,6 +570,36 @@ class ControllerIT {
     }
 
     @Test
+    void aRestartedControllerWritesNothingWhenEverythingIsReady() {
+        String ns = cp.createNamespace("restart");
+        String n = node("z-restart", Map.of());
+        FakeAgent a = agent(n);
+        List<String> names = List.of("r0", "r1", "r2", "r3");
+        for (int i = 0; i < names.size(); i++) {
+            create(explicit(ns, names.get(i), n, List.of(5 + i % 2), List.of(i)));
+        }
+        names.forEach(x -> awaitPhase(ns, x, Phase.Ready));
+        await().atMost(WAIT).until(() -> names.stream().allMatch(x -> events(ns, x).stream()
+                .anyMatch(e -> e.getReason().equals(Reasons.READY))));
+        a.pause(true); // the agent keeps its Lease but writes no status: every write below would be the controller's
+        await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+        Map<String, String> before = versions(ns, names, n);
+        Map<String, Integer> eventsBefore = eventCounts(ns);
+
+        operator.stop();
+        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
+                .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
+        operator = ControllerOperator.create(controllerClient, settings);
+        operator.start();
+        // a few agent-recheck periods (1 s) and Lease renewals (200 ms) of the fresh controller
+        await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);
+
+        assertThat(versions(ns, names, n)).as("no status or APNodeState write after the restart").isEqualTo(before);
+        assertThat(eventCounts(ns)).as("no new or bumped Event after the restart").isEqualTo(eventsBefore);
+        a.pause(false);
+    }
+
+    @Test
     void aSpecApplyWithAStaleResourceVersionConflicts() {
         // the reconciler plans from the informer's copy and relies on this to catch a stale one
         String n = node("z-stale", Map.of());
@@ -581,6 +611,20 @@ class ControllerIT {
         assertThatThrownBy(() -> controllerClient.resource(apply).fieldManager(ReservationReconciler.FIELD_MANAGER)
                 .forceConflicts().serverSideApply())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    }
+
+    static Map<String, String> versions(String ns, List<String> names, String node) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        names.forEach(x -> out.put(x, get(ns, x).getMetadata().getResourceVersion()));
+        out.put("apnodestate/" + node, nodeState(node).getMetadata().getResourceVersion());
+        return out;
+    }
+
+    static Map<String, Integer> eventCounts(String ns) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        client.v1().events().inNamespace(ns).list().getItems()
+                .forEach(e -> out.put(e.getMetadata().getName(), e.getCount() == null ? 1 : e.getCount()));
+        return out;
     }
 
     @Test
