@@ -57,7 +57,7 @@ public sealed interface Decision {
         }
     }
 
-    /** The plan is computed and shown but not executed until {@code approvedHash} equals its hash. */
+    /** The plan is computed and shown but not executed until the reservation's {@code spec.approvedPlan} equals its hash. */
     record AwaitingApproval(ReservationPlan plan, String why, Optional<Allocation> retained) implements Decision {
         public AwaitingApproval {
             Objects.requireNonNull(plan, "plan");

@@ -450,10 +450,10 @@ public final class Planner {
             boolean unchanged = cur.isPresent() && cur.get().matrix().equals(matrix) && cur.get().mdev().equals(uuid);
             String why = null;
             if (!unchanged && r.approval() == ApprovalMode.MANUAL) {
-                why = "approval: Manual; set spec.approvedHash to " + hash + " to run this plan";
+                why = "approval: Manual; set spec.approvedPlan to " + hash + " to run this plan";
             } else if (!unchanged && policy.collateralNeedsApproval() && !collateral.isEmpty()) {
                 why = "APQNPolicy " + policy.name() + " requires approval for collateral " + collateral
-                        + "; set spec.approvedHash to " + hash + " to run this plan";
+                        + "; set spec.approvedPlan to " + hash + " to run this plan";
             }
             if (why != null && !r.approvedHash().filter(hash::equals).isPresent()) {
                 decisions.put(r.key(), new Decision.AwaitingApproval(plan, why, cur));

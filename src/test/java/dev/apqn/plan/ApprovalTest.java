@@ -19,7 +19,7 @@ class ApprovalTest {
         NodePlan p = plan(NODE, MANUAL);
         Decision.AwaitingApproval a = decision(p, "ns/r", Decision.AwaitingApproval.class);
         assertThat(a.plan().collateral()).isNotEmpty();
-        assertThat(a.why()).contains(a.hash()).contains("spec.approvedHash");
+        assertThat(a.why()).contains(a.hash()).contains("spec.approvedPlan");
         assertThat(p.target().mdevs()).isEmpty();
         assertThat(p.target().claims()).isEmpty();
         assertThat(p.target().adaptersOffHost().isEmpty() && p.target().domainsOffHost().isEmpty()).isTrue();
