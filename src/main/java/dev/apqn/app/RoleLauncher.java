@@ -4,6 +4,10 @@ import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.NodeAgent;
 import dev.apqn.controller.ControllerOperator;
 import dev.apqn.controller.ControllerSettings;
+import dev.apqn.metrics.AgentMetrics;
+import dev.apqn.metrics.AgentMetricsSink;
+import dev.apqn.metrics.ReservationMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import org.jboss.logging.Logger;
@@ -20,6 +24,10 @@ import java.util.Optional;
  * {@code agent} starts this node's {@link NodeAgent} and never registers a reconciler. The Quarkus
  * extension's own operator is switched off ({@code quarkus.operator-sdk.start-operator=false}, and
  * every reconciler is {@code @Ignore}d for it).
+ *
+ * <p>Metrics (docs/metrics.md): given a {@link MeterRegistry} (the application's, served at
+ * {@code /q/metrics}), the agent reports to an {@link AgentMetrics} on it and the controller role
+ * also starts {@link ReservationMetrics}; without one nothing is recorded.
  */
 public final class RoleLauncher implements AutoCloseable {
 
@@ -30,6 +38,17 @@ public final class RoleLauncher implements AutoCloseable {
         Operator controller(KubernetesClient client, ControllerSettings settings);
 
         NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings);
+
+        /** The agent, reporting each pass to {@code metrics}; by default the metrics are not used. */
+        default NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
+                                AgentMetricsSink metrics) {
+            return agent(client, node, agent, settings);
+        }
+
+        /** The controller role's reservation metrics (started), or null for none. */
+        default ReservationMetrics reservationMetrics(KubernetesClient client, MeterRegistry registry) {
+            return new ReservationMetrics(registry).start(client);
+        }
     }
 
     /** The production starters. */
@@ -43,33 +62,53 @@ public final class RoleLauncher implements AutoCloseable {
 
         @Override
         public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings) {
+            return agent(client, node, agent, settings, AgentMetricsSink.NOOP);
+        }
+
+        @Override
+        public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
+                               AgentMetricsSink metrics) {
             return NodeAgent.fromConfig(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
-                    agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings).start();
+                    agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics).start();
         }
     };
 
     private final Operator operator;
     private final NodeAgent agent;
+    private final ReservationMetrics reservationMetrics;
+    private final AgentMetrics agentMetrics;
 
-    private RoleLauncher(Operator operator, NodeAgent agent) {
+    private RoleLauncher(Operator operator, NodeAgent agent, ReservationMetrics reservationMetrics, AgentMetrics agentMetrics) {
         this.operator = operator;
         this.agent = agent;
+        this.reservationMetrics = reservationMetrics;
+        this.agentMetrics = agentMetrics;
     }
 
+    /** Starts the role without metrics. */
     public static RoleLauncher launch(ApqnConfig config, KubernetesClient client, Starters starters) {
+        return launch(config, client, starters, null);
+    }
+
+    /** Starts the role; with a {@code registry} (may be null) its metrics go there. */
+    public static RoleLauncher launch(ApqnConfig config, KubernetesClient client, Starters starters, MeterRegistry registry) {
         Objects.requireNonNull(config.role(), "apqn.role");
         return switch (config.role()) {
             case controller -> {
                 ControllerSettings s = controllerSettings(config);
                 LOG.infof("apqn role controller: leader election %s (Lease %s/%s)", s.leaderElection() ? "on" : "off",
                         s.leaderLeaseNamespace(), s.leaderLeaseName());
-                yield new RoleLauncher(starters.controller(client, s), null);
+                Operator op = starters.controller(client, s);
+                ReservationMetrics rm = registry == null ? null : starters.reservationMetrics(client, registry);
+                yield new RoleLauncher(op, null, rm, null);
             }
             case agent -> {
                 String node = config.nodeName().filter(n -> !n.isBlank()).orElseThrow(() -> new IllegalStateException(
                         "apqn.role=agent needs apqn.node-name (set APQN_NODE_NAME from the downward API: spec.nodeName)"));
                 LOG.infof("apqn role agent: node %s, backend %s", node, config.agent().backend());
-                yield new RoleLauncher(null, starters.agent(client, node, config.agent(), agentSettings(config)));
+                AgentMetrics am = registry == null ? null : new AgentMetrics(registry);
+                yield new RoleLauncher(null, starters.agent(client, node, config.agent(), agentSettings(config),
+                        am == null ? AgentMetricsSink.NOOP : am), null, am);
             }
         };
     }
@@ -111,8 +150,21 @@ public final class RoleLauncher implements AutoCloseable {
         return Optional.ofNullable(agent);
     }
 
+    /** The controller role's reservation metrics (with a registry). */
+    public Optional<ReservationMetrics> reservationMetrics() {
+        return Optional.ofNullable(reservationMetrics);
+    }
+
+    /** The agent role's metrics (with a registry). */
+    public Optional<AgentMetrics> agentMetrics() {
+        return Optional.ofNullable(agentMetrics);
+    }
+
     @Override
     public void close() {
+        if (reservationMetrics != null) {
+            reservationMetrics.close();
+        }
         if (operator != null) {
             operator.stop();
         }

@@ -5,6 +5,7 @@ import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.metrics.AgentMetricsSink;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +47,13 @@ public final class AgentFleet implements AutoCloseable {
     /** A fleet with its own runtime ({@code workers} converges at a time), closed with the fleet. */
     public static AgentFleet create(io.fabric8.kubernetes.client.KubernetesClient client, AgentSettings settings, int workers,
                                     Path stateRoot) {
-        return new AgentFleet(new AgentRuntime(client, settings, workers, 2, false), true, stateRoot);
+        return create(client, settings, workers, stateRoot, AgentMetricsSink.NOOP);
+    }
+
+    /** As {@link #create(io.fabric8.kubernetes.client.KubernetesClient, AgentSettings, int, Path)}, its agents reporting to {@code metrics}. */
+    public static AgentFleet create(io.fabric8.kubernetes.client.KubernetesClient client, AgentSettings settings, int workers,
+                                    Path stateRoot, AgentMetricsSink metrics) {
+        return new AgentFleet(new AgentRuntime(client, settings, workers, 2, false).withMetrics(metrics), true, stateRoot);
     }
 
     private AgentFleet(AgentRuntime runtime, boolean ownsRuntime, Path stateRoot) {
@@ -75,6 +82,11 @@ public final class AgentFleet implements AutoCloseable {
         nodes.put(nodeName, n);
         startAgent(n, n.sysfs());
         return kernel;
+    }
+
+    /** The runtime the fleet's agents share (its metrics sink: {@link AgentRuntime#withMetrics}). */
+    public AgentRuntime runtime() {
+        return runtime;
     }
 
     public Optional<SimNode> node(String nodeName) {

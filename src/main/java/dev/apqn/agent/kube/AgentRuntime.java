@@ -1,5 +1,6 @@
 package dev.apqn.agent.kube;
 
+import dev.apqn.metrics.AgentMetricsSink;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.util.Objects;
@@ -16,7 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each agent runs its converges one at a time (a converge may wait for a drain, so it never runs on
  * the scheduler). A node on a DaemonSet has one agent and a runtime of one worker; the demo and the
  * benchmark give hundreds of simulated agents a handful of workers. Closing the runtime stops the
- * executors; it closes the client only if it was handed over ({@code ownsClient}).
+ * executors; it closes the client only if it was handed over ({@code ownsClient}). Its agents report
+ * each pass to its {@link #metrics() metrics sink} ({@link AgentMetricsSink#NOOP} unless
+ * {@link #withMetrics set}: tests and the benchmark run without a registry).
  */
 public final class AgentRuntime implements AutoCloseable {
 
@@ -25,6 +28,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final boolean ownsClient;
+    private volatile AgentMetricsSink metrics = AgentMetricsSink.NOOP;
 
     /**
      * @param workers     converges that may run at the same time (each agent runs at most one)
@@ -50,6 +54,17 @@ public final class AgentRuntime implements AutoCloseable {
 
     public AgentSettings settings() {
         return settings;
+    }
+
+    /** Where this runtime's agents report each pass (no-op by default). */
+    public AgentMetricsSink metrics() {
+        return metrics;
+    }
+
+    /** Sets the metrics sink of this runtime's agents (null: none); takes effect from their next pass. Returns this. */
+    public AgentRuntime withMetrics(AgentMetricsSink sink) {
+        this.metrics = sink == null ? AgentMetricsSink.NOOP : sink;
+        return this;
     }
 
     ScheduledExecutorService scheduler() {

@@ -17,6 +17,7 @@ import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.metrics.AgentMetricsSink;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
@@ -32,6 +33,7 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -67,6 +69,8 @@ import java.util.function.Consumer;
  *       (the controller creates it; the agent waits for it).</li>
  *   <li>A spec without {@code hostEdits} (not planned yet) is not executed: the agent only reports
  *       the inventory the controller plans against, and leaves what its ledger owns alone.</li>
+ *   <li>Metrics: each converge (report, duration), each status built and each failed pass go to the
+ *       runtime's {@link AgentMetricsSink} ({@link AgentRuntime#withMetrics}; no-op by default).</li>
  * </ul>
  * Start with {@link #start()}; {@link #close()} stops watching and renewing and waits for a running
  * pass (bounded), so a fresh agent may take over the same node.
@@ -143,8 +147,14 @@ public final class NodeAgent implements AutoCloseable {
      */
     public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
                                        String profile, Path ledgerDir, AgentSettings settings) {
+        return fromConfig(client, nodeName, backend, sysfsRoot, profile, ledgerDir, settings, AgentMetricsSink.NOOP);
+    }
+
+    /** As above, the agent reporting each pass to {@code metrics} (the application's registry). */
+    public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
+                                       String profile, Path ledgerDir, AgentSettings settings, AgentMetricsSink metrics) {
         Objects.requireNonNull(backend, "backend");
-        var runtime = new AgentRuntime(client, settings, 1, 1, false);
+        var runtime = new AgentRuntime(client, settings, 1, 1, false).withMetrics(metrics);
         return switch (backend) {
             case sysfs -> new NodeAgent(runtime, true, nodeName,
                     new SysfsApBus(new FileSysfs(sysfsRoot == null ? Path.of("/sys") : sysfsRoot)), ledgerDir, HostAccess.node(),
@@ -299,6 +309,7 @@ public final class NodeAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warnf("node %s: converge pass failed; retrying in %s: %s", node, settings.retryDelay(), e.toString());
+            metrics(m -> m.passFailed(node, e));
             retryLater();
         }
     }
@@ -335,10 +346,14 @@ public final class NodeAgent implements AutoCloseable {
         Optional<ConvergeReport> report = Optional.empty();
         long generation;
         if (target.isPresent()) {
+            long t0 = System.nanoTime();
             ConvergeReport r = converger.converge(target.get(), settings.drain());
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
             report = Optional.of(r);
             generation = r.inventoryGeneration();
             listeners.forEach(l -> l.accept(r));
+            Optional<HostTarget> planned = target;
+            metrics(m -> m.converged(node, r, planned, took));
         } else {
             generation = converger.inventoryGeneration();
         }
@@ -352,10 +367,22 @@ public final class NodeAgent implements AutoCloseable {
                 obj.getMetadata().getGeneration(), ledger.inFlightAtTakeover(), agentStatus());
         APNodeStateStatus previous = obj.getStatus();
         APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
+        Optional<ConvergeReport> reported = report;
+        Optional<HostTarget> planned = target;
+        metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
         writeIfChanged(obj, desired);
         emitEvents(obj, report, previous, desired);
         return report.isPresent() && !report.get().converged()
                 && (!report.get().events().isEmpty() || !ledger.openIntents().isEmpty());
+    }
+
+    /** Hands something to the runtime's metrics sink; a failing sink never fails a pass. */
+    private void metrics(Consumer<AgentMetricsSink> call) {
+        try {
+            call.accept(runtime.metrics());
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "node %s: metrics sink failed", node);
+        }
     }
 
     private void noteReport(Optional<ConvergeReport> report) {
@@ -476,6 +503,7 @@ public final class NodeAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        metrics(m -> m.stopped(node));
         if (ownsRuntime) {
             runtime.close();
         }
