@@ -286,13 +286,23 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         return onNode(r, node.get(), client, now, false);
     }
 
-    /** The node the reservation is bound to: spec.nodeName, or the node holding its allocation. */
+    /**
+     * The node the reservation is bound to: spec.nodeName, or the node holding its allocation. A
+     * selected reservation that is being deleted loses its allocation as soon as the release is
+     * planned, before the agent has given the queues back; the node it was reported on
+     * (status.node) keeps it bound there until the agent reports the release.
+     */
     Optional<String> placedNode(APQNReservation r) {
         if (r.getSpec().getNodeName() != null) {
             return Optional.of(r.getSpec().getNodeName());
         }
-        return nodeStates.list().filter(ns -> PlanInputs.allocationOf(ns, r).isPresent())
+        Optional<String> allocated = nodeStates.list().filter(ns -> PlanInputs.allocationOf(ns, r).isPresent())
                 .map(ns -> ns.getMetadata().getName()).findFirst();
+        if (allocated.isPresent() || r.getMetadata().getDeletionTimestamp() == null || r.getStatus() == null) {
+            return allocated;
+        }
+        return Optional.ofNullable(r.getStatus().getNode())
+                .filter(node -> nodeStates.get(new ResourceID(node)).isPresent());
     }
 
     /** The selection form without allocation: the first candidate node (by name) where the planner places it. */

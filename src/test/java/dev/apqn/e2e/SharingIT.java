@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,9 +128,6 @@ class SharingIT {
     }
 
     @Test
-    @Disabled("bug: ReservationReconciler.placedNode finds a selection-form reservation's node only through its allocation in"
-            + " APNodeState.spec; the first cleanup pass drops that allocation, so the next pass takes the reservation as"
-            + " 'never placed' and removes the finalizer before the agent reported the release — reported")
     void aSelectedReservationKeepsItsFinalizerUntilTheHostHasItsQueuesBack() {
         String pool = "pool2-" + cluster.id;
         SimNode n = cluster.node(Kind.MASK.profile, Kind.MASK.demoName + "-selrel", Map.of("apqn.e2e/pool", pool), true);
