@@ -11,6 +11,7 @@ import dev.apqn.api.v1alpha1.Approval;
 import dev.apqn.api.v1alpha1.CardMode;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.Claim;
+import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.MatrixRanges;
 import dev.apqn.api.v1alpha1.MatrixStatus;
 import dev.apqn.api.v1alpha1.MdevStatus;
@@ -75,10 +76,11 @@ public final class PlanInputs {
         ApMask configuredD = ApMask.none();
         if (st.getCards() != null) {
             for (CardStatus card : st.getCards()) {
-                if (card.getAdapter() == null) {
+                ApMask adapters = cardAdapters(card);
+                if (adapters.isEmpty()) {
                     continue;
                 }
-                configuredA = configuredA.with(card.getAdapter());
+                configuredA = configuredA.or(adapters);
                 CardGeneration gen = card.getGeneration() == null ? null : CardGeneration.valueOf(card.getGeneration().name());
                 ApCard.Mode mode = cardMode(card.getMode());
                 if (card.getQueues() == null) {
@@ -91,8 +93,9 @@ public final class PlanInputs {
                         continue; // not a card vfio_ap accepts: configured, but no usable queue device
                     }
                     QueueInfo info = queueInfo(gen, mode, g);
-                    int a = card.getAdapter();
-                    domains.ids().forEach(d -> b.queue(Apqn.of(a, d), info));
+                    for (int a : adapters.idList()) {
+                        domains.ids().forEach(d -> b.queue(Apqn.of(a, d), info));
+                    }
                 }
             }
         }
@@ -111,6 +114,15 @@ public final class PlanInputs {
         }
         keptClaims(state.getSpec()).forEach(b::kept);
         return Optional.of(b.build());
+    }
+
+    /**
+     * The adapters a status card entry stands for: its {@code adapters} range list (a set of identical
+     * cards) plus the single {@code adapter} older agents wrote; empty when it names none.
+     */
+    public static ApMask cardAdapters(CardStatus card) {
+        ApMask out = RangeLists.parse(card.getAdapters());
+        return card.getAdapter() == null ? out : out.with(card.getAdapter());
     }
 
     static QueueInfo queueInfo(CardGeneration gen, ApCard.Mode mode, QueueGroup g) {
@@ -150,11 +162,8 @@ public final class PlanInputs {
         }
         for (Claim c : spec.getHostEdits().getClaims()) {
             if (c.getKind() == Claim.Kind.Kept) {
-                SortedSet<Apqn> apqns = new TreeSet<>();
-                if (c.getApqns() != null) {
-                    c.getApqns().forEach(q -> apqns.add(Apqn.parse(q)));
-                }
-                out.add(new OffHostClaim(OffHostClaim.Kind.KEPT, c.getOwner(), apqns));
+                // apqns plus rectangles: the mapper writes rectangles, older specs single APQNs
+                out.add(new OffHostClaim(OffHostClaim.Kind.KEPT, c.getOwner(), HostTargetMapper.claimApqns(c)));
             }
         }
         return out;

@@ -72,7 +72,10 @@ class HostTargetMapperTest {
         assertThat(spec.getHostEdits().getClaims().get(0).getRectangles()).containsExactly("5:4,6");
         assertThat(spec.getHostEdits().getClaims().get(0).getApqns()).isNull();
         assertThat(spec.getHostEdits().getClaims()).filteredOn(c -> c.getKind() == dev.apqn.api.v1alpha1.Claim.Kind.Kept)
-                .singleElement().satisfies(c -> assertThat(c.getApqns()).containsExactly("ff.0004"));
+                .singleElement().satisfies(c -> {
+                    assertThat(c.getRectangles()).as("Kept claims are rectangles too").containsExactly("255:4");
+                    assertThat(c.getApqns()).isNull();
+                });
         assertThat(spec.getMdevs()).extracting(m -> m.getUuid()).containsExactly(B.toString(), A.toString());
         assertThat(HostTargetMapper.toSpec(overrides()).getHostEdits().getOverrides()).containsExactly("05.0004", "0a.00ff");
     }

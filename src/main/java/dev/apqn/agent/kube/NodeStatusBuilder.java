@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,9 +48,10 @@ import java.util.TreeSet;
  * {@code lastTransitionTime}s, which move only when a state flips). Pure: same input, same output,
  * so an idle resync produces an equal status and no API call.
  *
- * <p>Size: one entry per card with one range string per (driver, state) group, never one object per
- * queue; mdevs as range strings. A 256 × 85 node stays in the tens of kilobytes (see
- * {@code StatusSizeIT} and {@code NodeStatusBuilderTest}).
+ * <p>Size: one card entry per set of identical cards (adapters as a range list) with one range string
+ * per (driver, state) group, never one object per queue or per card; mdevs as range strings. A
+ * 256 × 85 node stays in a few kilobytes, fragmented or not (see {@code StatusSizeIT} and
+ * {@code NodeStatusBuilderTest}, which assert the 64 KiB budget).
  */
 public final class NodeStatusBuilder {
 
@@ -160,46 +162,73 @@ public final class NodeStatusBuilder {
         return h;
     }
 
+    /**
+     * One entry per set of cards that look exactly alike (card fields and queue groups), with the
+     * cards' adapters as a range list, ordered by first adapter. A uniform node is a handful of
+     * entries whatever its card count; a fragmented one (every other adapter and domain off the host)
+     * two entries instead of 256.
+     */
     static List<CardStatus> cards(ApInventory inv) {
         // queues assigned to some mdev (for kernels without the vfio_ap queue status file)
         List<Matrix> matrices = inv.mdevs().values().stream().map(ApMdev::matrix).toList();
-        List<CardStatus> out = new ArrayList<>();
         SortedSet<Integer> adapters = new TreeSet<>(inv.cards().keySet());
         inv.queues().keySet().forEach(q -> adapters.add(q.adapter()));
+        // insertion order = first adapter of each shape, as adapters are visited in ascending order
+        Map<CardShape, ApMask> byShape = new LinkedHashMap<>();
         for (int a : adapters) {
-            ApCard card = inv.cards().get(a);
-            var c = new CardStatus();
-            c.setAdapter(a);
-            if (card != null) {
-                c.setType(card.type().orElse(null));
-                c.setGeneration(CardGeneration.ofHwtype(card.hwtype()));
-                c.setMode(switch (card.mode()) {
-                    case CCA -> CardMode.CCA;
-                    case EP11 -> CardMode.EP11;
-                    case ACCELERATOR -> CardMode.Accelerator;
-                    case UNKNOWN -> CardMode.Unknown;
-                });
-                c.setConfig(card.config());
-                c.setChkstop(card.chkstop() ? Boolean.TRUE : null);
-                c.setOnline(card.online().orElse(null));
-            }
-            Map<QueueGroup.Driver, Map<QueueGroup.State, ApMask>> groups = new EnumMap<>(QueueGroup.Driver.class);
-            for (ApQueue q : inv.queuesOf(a)) {
-                QueueGroup.Driver d = switch (q.driver()) {
-                    case CEX4QUEUE -> QueueGroup.Driver.cex4queue;
-                    case VFIO_AP -> QueueGroup.Driver.vfio_ap;
-                    case NONE -> QueueGroup.Driver.none;
-                    case OTHER -> QueueGroup.Driver.other;
-                };
-                groups.computeIfAbsent(d, x -> new EnumMap<>(QueueGroup.State.class))
-                        .merge(queueState(q, matrices), ApMask.of(q.apqn().domain()), ApMask::or);
-            }
-            List<QueueGroup> qg = new ArrayList<>();
-            groups.forEach((d, byState) -> byState.forEach((st, mask) -> qg.add(new QueueGroup(d, st, mask.toRangeList()))));
-            c.setQueues(qg.isEmpty() ? null : qg);
-            out.add(c);
+            byShape.merge(shape(inv.cards().get(a), inv.queuesOf(a), matrices), ApMask.of(a), ApMask::or);
         }
+        List<CardStatus> out = new ArrayList<>();
+        byShape.forEach((shape, cards) -> out.add(shape.toStatus(cards.toRangeList())));
         return out;
+    }
+
+    /** What a card entry says besides its adapters: two cards with equal shapes share one entry. */
+    record CardShape(String type, CardGeneration generation, CardMode mode, Boolean config, Boolean chkstop,
+                     Boolean online, List<Group> queues) {
+
+        /** One queue group, comparable by value (QueueGroup has no equals). */
+        record Group(QueueGroup.Driver driver, QueueGroup.State state, String domains) {
+        }
+
+        CardStatus toStatus(String adapters) {
+            var c = new CardStatus();
+            c.setAdapters(adapters);
+            c.setType(type);
+            c.setGeneration(generation);
+            c.setMode(mode);
+            c.setConfig(config);
+            c.setChkstop(chkstop);
+            c.setOnline(online);
+            c.setQueues(queues.isEmpty() ? null
+                    : new ArrayList<>(queues.stream().map(g -> new QueueGroup(g.driver(), g.state(), g.domains())).toList()));
+            return c;
+        }
+    }
+
+    static CardShape shape(ApCard card, List<ApQueue> queues, List<Matrix> matrices) {
+        Map<QueueGroup.Driver, Map<QueueGroup.State, ApMask>> groups = new EnumMap<>(QueueGroup.Driver.class);
+        for (ApQueue q : queues) {
+            QueueGroup.Driver d = switch (q.driver()) {
+                case CEX4QUEUE -> QueueGroup.Driver.cex4queue;
+                case VFIO_AP -> QueueGroup.Driver.vfio_ap;
+                case NONE -> QueueGroup.Driver.none;
+                case OTHER -> QueueGroup.Driver.other;
+            };
+            groups.computeIfAbsent(d, x -> new EnumMap<>(QueueGroup.State.class))
+                    .merge(queueState(q, matrices), ApMask.of(q.apqn().domain()), ApMask::or);
+        }
+        List<CardShape.Group> qg = new ArrayList<>();
+        groups.forEach((d, byState) -> byState.forEach((st, mask) -> qg.add(new CardShape.Group(d, st, mask.toRangeList()))));
+        if (card == null) {
+            return new CardShape(null, null, null, null, null, null, qg);
+        }
+        return new CardShape(card.type().orElse(null), CardGeneration.ofHwtype(card.hwtype()), switch (card.mode()) {
+            case CCA -> CardMode.CCA;
+            case EP11 -> CardMode.EP11;
+            case ACCELERATOR -> CardMode.Accelerator;
+            case UNKNOWN -> CardMode.Unknown;
+        }, card.config(), card.chkstop() ? Boolean.TRUE : null, card.online().orElse(null), qg);
     }
 
     static QueueGroup.State queueState(ApQueue q, List<Matrix> matrices) {

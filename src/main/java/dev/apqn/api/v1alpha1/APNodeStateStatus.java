@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * What the node's agent reports (written by the agent only). Sized for a 256-adapter x 85-domain
- * node: one entry per card, with decimal range strings per (driver, state) group, never one
- * object per queue.
+ * node: one entry per set of identical cards (adapters as a range list), with decimal range strings
+ * per (driver, state) group, never one object per queue or per card; the card list is atomic so
+ * server-side apply's managedFields stays one line for it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonClassDescription("What the node's agent reports (owned by the agent): capabilities, mode, inventory, mdevs and per-reservation sync state.")
@@ -39,8 +40,10 @@ public class APNodeStateStatus {
             + " vanish, change driver or state); plans name the generation they were computed for.")
     private Long inventoryGeneration;
 
-    @JsonPropertyDescription("The AP cards, one entry per card, keyed by adapter; queues grouped by driver and state.")
-    @ListType(value = "map", keys = "adapter")
+    @JsonPropertyDescription("The AP cards: one entry per set of cards that look exactly alike (adapters as a decimal"
+            + " range list, e.g. '0-63'), ordered by first adapter; queues grouped by driver and state. Expand"
+            + " adapters x each group's domains for the queues.")
+    @ListType("atomic")
     private List<CardStatus> cards;
 
     @JsonPropertyDescription("Every vfio_ap mdev on the node, keyed by uuid, including those the operator did not make"

@@ -27,13 +27,15 @@ public class Claim {
     @Required
     private String owner;
 
-    @JsonPropertyDescription(Docs.APQN_LIST)
+    @JsonPropertyDescription("Single APQNs of the claim (older controllers wrote Kept claims this way; the controller"
+            + " now writes rectangles only, readers take apqns plus rectangles). " + Docs.APQN_LIST)
     @ListType("set")
     private List<String> apqns;
 
     @JsonPropertyDescription("The claim's APQNs as rectangles 'adapters:domains', each side a decimal range list,"
             + " e.g. '0-255:4-5' (adapters 0-255 x domains 4-5); adapters with the same domains share one entry, so a"
-            + " mask-mode collateral over every adapter stays one line. The claim holds apqns plus every rectangle.")
+            + " mask-mode collateral over every adapter stays one line. The claim holds apqns plus every rectangle. Every"
+            + " kind (Kept included) is written this way.")
     @ListType("set")
     private List<String> rectangles;
 

@@ -49,11 +49,8 @@ public final class HostTargetMapper {
             var claim = new Claim();
             claim.setKind(Claim.Kind.values()[c.kind().ordinal()]);
             claim.setOwner(c.owner());
-            if (c.kind() == OffHostClaim.Kind.KEPT) {
-                claim.setApqns(names(c.apqns())); // the controller reads Kept claims' apqns back (PlanInputs.keptClaims)
-            } else {
-                claim.setRectangles(rectangles(c.apqns()));
-            }
+            // every kind as rectangles: the controller reads Kept claims back with claimApqns (PlanInputs.keptClaims)
+            claim.setRectangles(rectangles(c.apqns()));
             claims.add(claim);
         }
         e.setClaims(claims.isEmpty() ? null : claims);

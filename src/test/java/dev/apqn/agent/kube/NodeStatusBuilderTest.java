@@ -8,6 +8,8 @@ import dev.apqn.api.v1alpha1.AgentStatus;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.apbus.ApInventory;
+import dev.apqn.apbus.ApMask;
+import dev.apqn.controller.RangeLists;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
@@ -39,16 +41,36 @@ class NodeStatusBuilderTest {
                 0, null, 1L, 1L, Map.of(), agent);
     }
 
+    /** Every adapter the status's card entries name, expanded from their range lists. */
+    static ApMask adaptersOf(APNodeStateStatus s) {
+        ApMask all = ApMask.none();
+        for (CardStatus c : s.getCards()) {
+            ApMask mine = RangeLists.parse(c.getAdapters());
+            assertThat(all.and(mine).isEmpty()).as("adapter in two entries: %s", c.getAdapters()).isTrue();
+            all = all.or(mine);
+        }
+        return all;
+    }
+
+    static int bytes(APNodeStateStatus s) {
+        return Serialization.asJson(s).getBytes(StandardCharsets.UTF_8).length;
+    }
+
     @Test
-    void stress256InventoryIsOneEntryPerCardWithRangeStrings() throws Exception {
+    void stress256InventoryIsOneEntryPerSetOfIdenticalCards() throws Exception {
         SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("stress-256"), 1);
         ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
         APNodeStateStatus s = NodeStatusBuilder.build(observe(inv), null, "2026-01-01T00:00:00Z");
-        int bytes = Serialization.asJson(s).getBytes(StandardCharsets.UTF_8).length;
-        System.out.printf("stress-256 status from the builder: %d bytes for %d cards / %d queues%n", bytes, s.getCards().size(),
-                inv.queues().size());
-        assertThat(s.getCards()).hasSize(256);
+        int bytes = bytes(s);
+        System.out.printf("stress-256 status from the builder: %d bytes for %d card entries / %d cards / %d queues%n", bytes,
+                s.getCards().size(), adaptersOf(s).cardinality(), inv.queues().size());
+        // the profile's five card kinds: CEX8C 0-63, CEX8P 64-127, CEX8A 128-191, CEX7C 192-223, CEX7 EP11 224-255
+        assertThat(s.getCards()).extracting(CardStatus::getAdapters)
+                .containsExactly("0-63", "64-127", "128-191", "192-223", "224-255");
+        assertThat(s.getCards()).allSatisfy(c -> assertThat(c.getAdapter()).as("the single-card form is not written").isNull());
+        assertThat(adaptersOf(s)).isEqualTo(ApMask.fromRange(0, 255));
         CardStatus first = s.getCards().get(0);
+        assertThat(first.getType()).isEqualTo("CEX8C");
         assertThat(first.getQueues()).singleElement().satisfies(g -> {
             assertThat(g.getDriver()).isEqualTo(QueueGroup.Driver.cex4queue);
             assertThat(g.getState()).isEqualTo(QueueGroup.State.Online);
@@ -56,6 +78,21 @@ class NodeStatusBuilderTest {
         });
         assertThat(s.getFreeApqns()).isEqualTo(256 * 85);
         assertThat(bytes).isLessThan(StatusSizeIT.BUDGET_BYTES);
+    }
+
+    @Test
+    void aCardThatDiffersGetsItsOwnEntry() throws Exception {
+        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("stress-256"), 1);
+        kernel.writeApmask("-5");
+        ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
+        APNodeStateStatus s = NodeStatusBuilder.build(observe(inv), null, "2026-01-01T00:00:00Z");
+        assertThat(s.getCards()).extracting(CardStatus::getAdapters)
+                .containsExactly("0-4,6-63", "5", "64-127", "128-191", "192-223", "224-255");
+        assertThat(s.getCards().get(1).getQueues()).singleElement().satisfies(g -> {
+            assertThat(g.getDriver()).isEqualTo(QueueGroup.Driver.vfio_ap);
+            assertThat(g.getState()).isEqualTo(QueueGroup.State.Unassigned);
+            assertThat(g.getDomains()).isEqualTo("0-84");
+        });
     }
 
     @Test
@@ -109,20 +146,44 @@ class NodeStatusBuilderTest {
         assertThat(r.getAppliedHash()).isNull();
     }
 
-    @Test
-    void aFragmentedMaskPatternOnStress256IsMeasured() throws Exception {
-        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("stress-256"), 1);
+    /** Every other adapter and every other domain off the host (foreign mask bits): the most fragmented mask pattern. */
+    static void fragment(SimKernel kernel) {
         StringBuilder odd = new StringBuilder();
         for (int i = 1; i < 256; i += 2) {
             odd.append(odd.length() == 0 ? "" : ",").append("-").append(i);
         }
         kernel.writeApmask(odd.toString());
         kernel.writeAqmask(odd.toString());
+    }
+
+    @Test
+    void aFragmentedMaskPatternOnStress256StaysInTheBudget() throws Exception {
+        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("stress-256"), 1);
+        fragment(kernel);
         ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
         APNodeStateStatus s = NodeStatusBuilder.build(observe(inv), null, "2026-01-01T00:00:00Z");
-        int bytes = Serialization.asJson(s).getBytes(StandardCharsets.UTF_8).length;
-        System.out.printf("stress-256, every other adapter and domain off the host: status %d bytes (budget %d)%n", bytes,
-                StatusSizeIT.BUDGET_BYTES);
-        assertThat(s.getCards()).hasSize(256);
+        int bytes = bytes(s);
+        System.out.printf("stress-256, every other adapter and domain off the host: status %d bytes, %d card entries (budget %d;"
+                + " 81948 bytes with one entry per card)%n", bytes, s.getCards().size(), StatusSizeIT.BUDGET_BYTES);
+        // per card kind: the even adapters (host keeps the even domains) and the odd ones (all on vfio_ap)
+        assertThat(s.getCards()).hasSize(10);
+        assertThat(s.getCards().get(0).getAdapters()).startsWith("0,2,4,").endsWith(",62");
+        assertThat(adaptersOf(s)).isEqualTo(ApMask.fromRange(0, 255));
+        assertThat(s.getFreeApqns()).isEqualTo(128 * 43);
+        assertThat(bytes).isLessThan(StatusSizeIT.BUDGET_BYTES);
+    }
+
+    @Test
+    void oneReservationWithCollateralOnEveryAdapterStaysInTheBudget() throws Exception {
+        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("stress-256"), 1);
+        kernel.writeAqmask("-0,-1"); // mask mode: a 4x2 reservation's domains leave the host on all 256 adapters
+        ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
+        APNodeStateStatus s = NodeStatusBuilder.build(observe(inv), null, "2026-01-01T00:00:00Z");
+        int bytes = bytes(s);
+        System.out.printf("stress-256, domains 0-1 off the host on every adapter: status %d bytes, %d card entries%n", bytes,
+                s.getCards().size());
+        assertThat(s.getCards()).hasSize(5).allSatisfy(c -> assertThat(c.getQueues()).extracting(QueueGroup::getDomains)
+                .containsExactly("2-84", "0-1"));
+        assertThat(bytes).isLessThan(StatusSizeIT.BUDGET_BYTES);
     }
 }
