@@ -29,12 +29,18 @@ import java.util.TreeSet;
  * @param foreignDomainsOff    aqmask bits cleared by someone else
  * @param foreignOverrides     queues whose driver_override someone else set
  * @param keptClaims           KEPT claims carried over from {@code APNodeState.spec} (deleted reservations with Keep)
+ * @param maxAdapterId         {@code ap_max_adapter_id}: the kernel refuses to assign a larger adapter (ENODEV, §1.8);
+ *                             255 (the default) when not reported
+ * @param maxDomainId          {@code ap_max_domain_id}: the same for usage and control domains
  */
 public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGeneration, SortedMap<Apqn, QueueInfo> queues,
                         ApMask configuredAdapters, ApMask configuredDomains, ApMask configuredControlDomains,
                         ApMask apmask, ApMask aqmask, List<ForeignMdev> foreignMdevs,
                         ApMask foreignAdaptersOff, ApMask foreignDomainsOff, SortedSet<Apqn> foreignOverrides,
-                        List<OffHostClaim> keptClaims) {
+                        List<OffHostClaim> keptClaims, int maxAdapterId, int maxDomainId) {
+
+    /** The largest id an AP mask can hold: the default maximum when the agent reported none. */
+    public static final int MAX_ID = ApMask.BITS - 1;
 
     public NodeInput {
         Objects.requireNonNull(nodeName, "nodeName");
@@ -50,11 +56,25 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
         Objects.requireNonNull(foreignDomainsOff, "foreignDomainsOff");
         foreignOverrides = new TreeSet<>(foreignOverrides);
         keptClaims = List.copyOf(keptClaims);
+        if (maxAdapterId < 0 || maxAdapterId > MAX_ID || maxDomainId < 0 || maxDomainId > MAX_ID) {
+            throw new IllegalArgumentException("maxAdapterId/maxDomainId must be 0-" + MAX_ID + ", not " + maxAdapterId + "/" + maxDomainId);
+        }
         for (OffHostClaim c : keptClaims) {
             if (c.kind() != OffHostClaim.Kind.KEPT) {
                 throw new IllegalArgumentException("keptClaims holds only KEPT claims, not " + c.kind() + " of " + c.owner());
             }
         }
+    }
+
+    /** As before the maxima: unknown (255). */
+    public NodeInput(String nodeName, OwnershipMode mode, long inventoryGeneration, SortedMap<Apqn, QueueInfo> queues,
+                     ApMask configuredAdapters, ApMask configuredDomains, ApMask configuredControlDomains,
+                     ApMask apmask, ApMask aqmask, List<ForeignMdev> foreignMdevs,
+                     ApMask foreignAdaptersOff, ApMask foreignDomainsOff, SortedSet<Apqn> foreignOverrides,
+                     List<OffHostClaim> keptClaims) {
+        this(nodeName, mode, inventoryGeneration, queues, configuredAdapters, configuredDomains, configuredControlDomains,
+                apmask, aqmask, foreignMdevs, foreignAdaptersOff, foreignDomainsOff, foreignOverrides, keptClaims,
+                MAX_ID, MAX_ID);
     }
 
     public static Builder builder(String nodeName, OwnershipMode mode, long inventoryGeneration) {
@@ -74,6 +94,8 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
         b.foreignDomainsOff = foreignDomainsOff;
         b.foreignOverrides.addAll(foreignOverrides);
         b.keptClaims.addAll(keptClaims);
+        b.maxAdapterId = maxAdapterId;
+        b.maxDomainId = maxDomainId;
         return b;
     }
 
@@ -96,6 +118,8 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
         private ApMask foreignDomainsOff = ApMask.none();
         private final SortedSet<Apqn> foreignOverrides = new TreeSet<>();
         private final List<OffHostClaim> keptClaims = new ArrayList<>();
+        private int maxAdapterId = MAX_ID;
+        private int maxDomainId = MAX_ID;
 
         private Builder(String nodeName, OwnershipMode mode, long inventoryGeneration) {
             this.nodeName = nodeName;
@@ -166,6 +190,13 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
             return this;
         }
 
+        /** {@code ap_max_adapter_id} and {@code ap_max_domain_id} as the agent reports them. */
+        public Builder maxIds(int maxAdapter, int maxDomain) {
+            this.maxAdapterId = maxAdapter;
+            this.maxDomainId = maxDomain;
+            return this;
+        }
+
         public NodeInput build() {
             ApMask ca = configuredAdapters != null ? configuredAdapters
                     : ApMask.of(queues.keySet().stream().map(Apqn::adapter).toList());
@@ -173,7 +204,8 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
                     : ApMask.of(queues.keySet().stream().map(Apqn::domain).toList());
             ApMask cc = configuredControlDomains != null ? configuredControlDomains : cd;
             return new NodeInput(nodeName, mode, inventoryGeneration, queues, ca, cd, cc, apmask, aqmask, foreignMdevs,
-                    foreignAdaptersOff, foreignDomainsOff, foreignOverrides, keptClaims);
+                    foreignAdaptersOff, foreignDomainsOff, foreignOverrides, keptClaims, maxAdapterId,
+                    maxDomainId);
         }
     }
 }

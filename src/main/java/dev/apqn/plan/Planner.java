@@ -339,6 +339,9 @@ public final class Planner {
             List<Apqn> apqns = matrix.apqns();
 
             SortedSet<Apqn> bad = new TreeSet<>();
+            if (refuseAboveMaximum(r, matrix)) {
+                return;
+            }
             apqns.stream().filter(q -> !inU(q)).forEach(bad::add);
             if (!bad.isEmpty()) {
                 refuse(r, ReasonCode.NotOnNode, "spec.apqns " + bad + " are not configured on node " + node.nodeName()
@@ -466,6 +469,45 @@ public final class Planner {
             overrides.addAll(edits);
             allocate(r.key(), matrix, uuid);
             decisions.put(r.key(), new Decision.Allocated(plan));
+        }
+
+        /**
+         * Ids above the node's maximum (ap_max_adapter_id / ap_max_domain_id): the kernel refuses the
+         * assignment itself (ENODEV, ap-bus.md §1.8) on every kind of node, so the plan would never
+         * converge. Returns true if the reservation was refused.
+         */
+        private boolean refuseAboveMaximum(ReservationInput r, Matrix matrix) {
+            ApMask aHigh = above(matrix.adapters(), node.maxAdapterId());
+            ApMask dHigh = above(matrix.domains(), node.maxDomainId());
+            ApMask cHigh = above(matrix.controlDomains(), node.maxDomainId());
+            if (aHigh.isEmpty() && dHigh.isEmpty() && cHigh.isEmpty()) {
+                return false;
+            }
+            List<String> parts = new ArrayList<>();
+            if (!aHigh.isEmpty()) {
+                parts.add("adapters " + aHigh.toRangeList() + " are above the node's maximum adapter id "
+                        + node.maxAdapterId() + " (ap_max_adapter_id)");
+            }
+            if (!dHigh.isEmpty()) {
+                parts.add("usage domains " + dHigh.toRangeList() + " are above the node's maximum domain id "
+                        + node.maxDomainId() + " (ap_max_domain_id)");
+            }
+            if (!cHigh.isEmpty()) {
+                parts.add("spec.controlDomains " + cHigh.toRangeList() + " are above the node's maximum domain id "
+                        + node.maxDomainId() + " (ap_max_domain_id)");
+            }
+            SortedSet<Apqn> high = new TreeSet<>();
+            matrix.apqns().stream().filter(q -> aHigh.get(q.adapter()) || dHigh.get(q.domain())).forEach(high::add);
+            refuse(r, ReasonCode.NotOnNode, (high.isEmpty() ? "" : "spec.apqns " + high + ": ") + "on node "
+                    + node.nodeName() + " " + String.join(", ", parts)
+                    + ": the kernel refuses to assign them (ENODEV; a machine without APXA has adapters 0-63 and domains"
+                    + " 0-15); choose adapters 0-" + node.maxAdapterId() + " and domains 0-" + node.maxDomainId()
+                    + ", or a node whose machine has them", high);
+            return true;
+        }
+
+        private static ApMask above(ApMask ids, int max) {
+            return max >= NodeInput.MAX_ID ? ApMask.none() : ids.andNot(ApMask.fromRange(0, max));
         }
 
         private void refuse(ReservationInput r, ReasonCode code, String message, Collection<Apqn> apqns) {

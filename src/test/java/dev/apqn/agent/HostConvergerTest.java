@@ -83,6 +83,29 @@ class HostConvergerTest {
         assertThat(r.mdev(VM1).reason()).contains("control domains 20 are not in effect");
     }
 
+    /**
+     * A write the kernel refuses is FAILED with the errno sentence, every converge, never Applying: a
+     * control domain above ap_max_domain_id (ENODEV) on legacy z15 (assign_control_domain) and on z16
+     * (one ap_config write). The resolver confirms the partial matrix for the ledger; that is not the write landing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"legacy", "mask-mode-apconfig"})
+    void aRefusedAssignmentIsFailedWithTheErrnoSentence(String profile) throws Exception {
+        AgentHarness h = new AgentHarness(profile, tmp);
+        HostConverger agent = h.converger();
+        int aboveMax = h.kernel.profile().maxDomainId() + 1;
+        HostTarget target = h.plan(agent.inventoryGeneration(), mdev(VM1, OWNER1, new int[] {4}, new int[] {3}, 3, aboveMax));
+
+        for (int pass = 0; pass < 2; pass++) {
+            ConvergeReport r = agent.converge(target, DrainPolicy.none());
+            MdevStatus s = r.mdev(VM1);
+            assertThat(s.state()).as("pass %d: %s", pass, s).isEqualTo(SyncState.FAILED);
+            assertThat(s.reason()).contains("ENODEV").contains("above the maximum");
+            assertThat(r.converged()).isFalse();
+        }
+        h.assertReleased(agent.converge(h.empty(target.inventoryGeneration()), DrainPolicy.none()));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"legacy", "mask-mode-apconfig", "override-mode"})
     void sharedAdapterWithDisjointDomainsGivesTwoReadyMdevs(String profile) throws Exception {
