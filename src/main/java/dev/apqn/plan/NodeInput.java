@@ -29,6 +29,11 @@ import java.util.TreeSet;
  * @param foreignDomainsOff    aqmask bits cleared by someone else
  * @param foreignOverrides     queues whose driver_override someone else set
  * @param keptClaims           KEPT claims carried over from {@code APNodeState.spec} (deleted reservations with Keep)
+ * @param dynamicVfioAp        the node's vfio_ap has the 6.0+ dynamic design (the agent reports {@code guest_matrix}
+ *                             present): an assignment needs neither existing nor bound queues, only APQNs that are not
+ *                             host-owned, and the kernel filters what the host configuration lacks out of
+ *                             {@code guest_matrix} (ap-bus.md §5.2, §5.4). False (the default) when pre-6.0 or not
+ *                             known yet: every APQN must then be a queue bound to vfio_ap.
  * @param maxAdapterId         {@code ap_max_adapter_id}: the kernel refuses to assign a larger adapter (ENODEV, §1.8);
  *                             255 (the default) when not reported
  * @param maxDomainId          {@code ap_max_domain_id}: the same for usage and control domains
@@ -37,7 +42,7 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
                         ApMask configuredAdapters, ApMask configuredDomains, ApMask configuredControlDomains,
                         ApMask apmask, ApMask aqmask, List<ForeignMdev> foreignMdevs,
                         ApMask foreignAdaptersOff, ApMask foreignDomainsOff, SortedSet<Apqn> foreignOverrides,
-                        List<OffHostClaim> keptClaims, int maxAdapterId, int maxDomainId) {
+                        List<OffHostClaim> keptClaims, boolean dynamicVfioAp, int maxAdapterId, int maxDomainId) {
 
     /** The largest id an AP mask can hold: the default maximum when the agent reported none. */
     public static final int MAX_ID = ApMask.BITS - 1;
@@ -66,7 +71,7 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
         }
     }
 
-    /** As before the maxima: unknown (255). */
+    /** As before the capability fields: not known to be dynamic, maxima unknown (255). */
     public NodeInput(String nodeName, OwnershipMode mode, long inventoryGeneration, SortedMap<Apqn, QueueInfo> queues,
                      ApMask configuredAdapters, ApMask configuredDomains, ApMask configuredControlDomains,
                      ApMask apmask, ApMask aqmask, List<ForeignMdev> foreignMdevs,
@@ -74,7 +79,17 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
                      List<OffHostClaim> keptClaims) {
         this(nodeName, mode, inventoryGeneration, queues, configuredAdapters, configuredDomains, configuredControlDomains,
                 apmask, aqmask, foreignMdevs, foreignAdaptersOff, foreignDomainsOff, foreignOverrides, keptClaims,
-                MAX_ID, MAX_ID);
+                false, MAX_ID, MAX_ID);
+    }
+
+    /**
+     * Whether this node's kernel accepts an assignment of APQNs outside its host configuration (and
+     * filters them out of guest_matrix): only a mask-mode node with a dynamic (6.0+) vfio_ap. Pre-6.0
+     * needs bound queues; in driver_override mode the masks stay all ones, so a queue that does not
+     * exist has no override and stays host-owned (EADDRNOTAVAIL, ap-bus.md §3.3).
+     */
+    public boolean assignsOutsideHostConfiguration() {
+        return mode == OwnershipMode.MASKS && dynamicVfioAp;
     }
 
     public static Builder builder(String nodeName, OwnershipMode mode, long inventoryGeneration) {
@@ -94,6 +109,7 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
         b.foreignDomainsOff = foreignDomainsOff;
         b.foreignOverrides.addAll(foreignOverrides);
         b.keptClaims.addAll(keptClaims);
+        b.dynamicVfioAp = dynamicVfioAp;
         b.maxAdapterId = maxAdapterId;
         b.maxDomainId = maxDomainId;
         return b;
@@ -118,6 +134,7 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
         private ApMask foreignDomainsOff = ApMask.none();
         private final SortedSet<Apqn> foreignOverrides = new TreeSet<>();
         private final List<OffHostClaim> keptClaims = new ArrayList<>();
+        private boolean dynamicVfioAp;
         private int maxAdapterId = MAX_ID;
         private int maxDomainId = MAX_ID;
 
@@ -190,6 +207,12 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
             return this;
         }
 
+        /** The node's vfio_ap is 6.0+ (the agent reports guest_matrix present). */
+        public Builder dynamicVfioAp(boolean dynamic) {
+            this.dynamicVfioAp = dynamic;
+            return this;
+        }
+
         /** {@code ap_max_adapter_id} and {@code ap_max_domain_id} as the agent reports them. */
         public Builder maxIds(int maxAdapter, int maxDomain) {
             this.maxAdapterId = maxAdapter;
@@ -204,7 +227,7 @@ public record NodeInput(String nodeName, OwnershipMode mode, long inventoryGener
                     : ApMask.of(queues.keySet().stream().map(Apqn::domain).toList());
             ApMask cc = configuredControlDomains != null ? configuredControlDomains : cd;
             return new NodeInput(nodeName, mode, inventoryGeneration, queues, ca, cd, cc, apmask, aqmask, foreignMdevs,
-                    foreignAdaptersOff, foreignDomainsOff, foreignOverrides, keptClaims, maxAdapterId,
+                    foreignAdaptersOff, foreignDomainsOff, foreignOverrides, keptClaims, dynamicVfioAp, maxAdapterId,
                     maxDomainId);
         }
     }

@@ -342,11 +342,15 @@ public final class Planner {
             if (refuseAboveMaximum(r, matrix)) {
                 return;
             }
-            apqns.stream().filter(q -> !inU(q)).forEach(bad::add);
-            if (!bad.isEmpty()) {
-                refuse(r, ReasonCode.NotOnNode, "spec.apqns " + bad + " are not configured on node " + node.nodeName()
-                        + " (host configuration: adapters " + node.configuredAdapters().toRangeList() + ", domains "
-                        + node.configuredDomains().toRangeList() + "); choose APQNs the node has, or another node", bad);
+            SortedSet<Apqn> outside = new TreeSet<>();
+            apqns.stream().filter(q -> !inU(q)).forEach(outside::add);
+            if (!outside.isEmpty() && !node.assignsOutsideHostConfiguration()) {
+                refuse(r, ReasonCode.NotOnNode, "spec.apqns " + outside + " are not in node " + node.nodeName()
+                        + "'s host configuration (adapters " + node.configuredAdapters().toRangeList() + ", domains "
+                        + node.configuredDomains().toRangeList() + ") and have no queue device, and "
+                        + whyThisKernelRefuses() + "; choose APQNs the node has, have them added to the LPAR's"
+                        + " configuration, or use a mask-mode node with a 6.0+ kernel (it accepts them and reports the"
+                        + " reservation Degraded until they are configured)", outside);
                 return;
             }
             apqns.stream().filter(foreignMdevOf::containsKey).forEach(bad::add);
@@ -414,6 +418,9 @@ public final class Planner {
             }
             SortedSet<Apqn> collateral = cover == null ? new TreeSet<>() : cover.collateral();
             List<String> notes = new ArrayList<>();
+            if (!outside.isEmpty()) {
+                notes.add(outsideNote(matrix, outside));
+            }
             ApMask badCtl = matrix.controlDomains().andNot(node.configuredControlDomains());
             if (!badCtl.isEmpty()) {
                 notes.add("spec.controlDomains " + badCtl.toRangeList() + " are not control domains of node "
@@ -422,7 +429,7 @@ public final class Planner {
             }
             SortedSet<Apqn> missingQueues = new TreeSet<>();
             for (Apqn q : apqns) {
-                if (!node.queues().containsKey(q)) {
+                if (!node.queues().containsKey(q) && !outside.contains(q)) {
                     missingQueues.add(q);
                 }
             }
@@ -508,6 +515,35 @@ public final class Planner {
 
         private static ApMask above(ApMask ids, int max) {
             return max >= NodeInput.MAX_ID ? ApMask.none() : ids.andNot(ApMask.fromRange(0, max));
+        }
+
+        /** Why this node's kernel cannot take an APQN that is outside its host configuration. */
+        private String whyThisKernelRefuses() {
+            if (!masks) {
+                return "this node uses driver_override (6.19+), where the masks stay all ones and a queue that does not"
+                        + " exist cannot get an override, so the kernel keeps it host-owned and refuses the assignment"
+                        + " (EADDRNOTAVAIL)";
+            }
+            return "this node's vfio_ap is not known to be 6.0+ (the agent does not report guest_matrix): before 6.0"
+                    + " every assigned APQN must be a queue bound to vfio_ap, so the kernel refuses the assignment"
+                    + " (EADDRNOTAVAIL)";
+        }
+
+        /** The warning for APQNs outside the host configuration on a node whose kernel accepts them. */
+        private String outsideNote(Matrix matrix, SortedSet<Apqn> outside) {
+            ApMask a = matrix.adapters().andNot(node.configuredAdapters());
+            ApMask d = matrix.domains().andNot(node.configuredDomains());
+            List<String> what = new ArrayList<>();
+            if (!a.isEmpty()) {
+                what.add("adapter" + (a.cardinality() == 1 ? " " : "s ") + a.toRangeList());
+            }
+            if (!d.isEmpty()) {
+                what.add("domain" + (d.cardinality() == 1 ? " " : "s ") + d.toRangeList());
+            }
+            int count = a.cardinality() + d.cardinality();
+            return String.join(" and ", what) + (count == 1 ? " is" : " are") + " not in node " + node.nodeName()
+                    + "'s host configuration: the kernel accepts the assignment but filters it out of guest_matrix, so the"
+                    + " reservation will be Degraded (APQNs " + outside + ")";
         }
 
         private void refuse(ReservationInput r, ReasonCode code, String message, Collection<Apqn> apqns) {
