@@ -8,6 +8,7 @@ import dev.apqn.api.v1alpha1.APQNPolicySpec;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.Approval;
+import dev.apqn.api.v1alpha1.CapabilitiesStatus;
 import dev.apqn.api.v1alpha1.CardMode;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.Claim;
@@ -100,8 +101,11 @@ public final class PlanInputs {
             }
         }
         b.configured(configuredA, configuredD, configuredD);
+        b.dynamicVfioAp(dynamicVfioAp(st.getCapabilities()));
         var hc = st.getHostConfig();
         if (hc != null) {
+            b.maxIds(hc.getMaxAdapter() != null ? hc.getMaxAdapter() : NodeInput.MAX_ID,
+                    hc.getMaxDomain() != null ? hc.getMaxDomain() : NodeInput.MAX_ID);
             b.masks(RangeLists.parseOr(hc.getApmask(), ApMask.all()), RangeLists.parseOr(hc.getAqmask(), ApMask.all()));
             b.foreignOff(RangeLists.parse(hc.getAdaptersOffHostForeign()), RangeLists.parse(hc.getDomainsOffHostForeign()));
         }
@@ -352,5 +356,21 @@ public final class PlanInputs {
         }
         String name = String.join(",", selecting.stream().map(p -> p.getMetadata().getName()).toList());
         return new PolicyView(name, keptApqns, keptA, keptD, grants, needsApproval, new TreeSet<>());
+    }
+
+    /**
+     * Whether the node's vfio_ap has the 6.0+ dynamic design (assignments of unavailable queues,
+     * guest_matrix filtering). Seen directly as guest_matrix or ap_config files of an mdev; before
+     * the node has an mdev, files that only newer kernels have imply it: the bus features file
+     * (6.4) and the matrix device's features (6.12).
+     */
+    static boolean dynamicVfioAp(CapabilitiesStatus c) {
+        if (c == null) {
+            return false;
+        }
+        return c.getGuestMatrix() == CapabilitiesStatus.Evidence.Present
+                || c.getApConfig() == CapabilitiesStatus.Evidence.Present
+                || (c.getBusFeatures() != null && !c.getBusFeatures().isEmpty())
+                || (c.getMatrixFeatures() != null && !c.getMatrixFeatures().isEmpty());
     }
 }
