@@ -33,6 +33,7 @@ final class ProcessReaper {
 
   private final Path runDir;
   private final Path ownFile;
+  private final Set<Path> recordedBinaries = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   ProcessReaper(Path cacheDir) {
     this.runDir = cacheDir.resolve("run");
@@ -79,7 +80,8 @@ final class ProcessReaper {
    * Records the children of this JVM that run one of the given binaries. Called right after start;
    * the short window before it is the only time a SIGKILL can still leak processes.
    */
-  List<ProcessHandle> recordChildren(Collection<Path> binaries) {
+  synchronized List<ProcessHandle> recordChildren(Collection<Path> binaries) {
+    recordedBinaries.addAll(binaries);
     Set<String> wanted = new java.util.HashSet<>();
     for (Path binary : binaries) {
       try {
@@ -107,8 +109,15 @@ final class ProcessReaper {
     return found;
   }
 
-  /** Forgets this JVM's record, after a clean stop. */
-  void clear() {
+  /**
+   * After one control plane of this JVM stopped cleanly: records what other control planes of this
+   * JVM still run (the demo, the benchmark and a metrics test start their own beside the shared
+   * one), and forgets the record only when nothing is left.
+   */
+  synchronized void clear() {
+    if (!recordedBinaries.isEmpty() && !recordChildren(List.copyOf(recordedBinaries)).isEmpty()) {
+      return;
+    }
     try {
       Files.deleteIfExists(ownFile);
     } catch (IOException e) {

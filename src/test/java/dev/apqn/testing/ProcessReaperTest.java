@@ -73,8 +73,30 @@ class ProcessReaperTest {
     Path own = cache.resolve("run").resolve(ProcessHandle.current().pid() + ".pids");
     assertThat(Files.readAllLines(own)).anyMatch(l -> l.startsWith(sleeper.pid() + "\t"));
     assertThat(reaper.recordChildren(List.of(Path.of("/nonexistent/kube-apiserver")))).isEmpty();
+    sleeper.destroy();
+    sleeper.waitFor();
     reaper.clear();
     assertThat(own).doesNotExist();
+  }
+
+  @Test
+  void aStoppedControlPlaneDoesNotDropTheRecordOfAnotherOneInTheSameJvm() throws Exception {
+    // the shared test server and, e.g., the demo's own server run side by side in one JVM
+    Process shared = sleep();
+    var sharedReaper = new ProcessReaper(cache);
+    sharedReaper.recordChildren(List.of(Path.of("/bin/sleep")));
+    Process demo = sleep();
+    var demoReaper = new ProcessReaper(cache);
+    demoReaper.recordChildren(List.of(Path.of("/bin/sleep")));
+
+    demo.destroy();
+    demo.waitFor();
+    demoReaper.clear();
+
+    Path own = cache.resolve("run").resolve(ProcessHandle.current().pid() + ".pids");
+    assertThat(Files.readAllLines(own))
+        .anyMatch(l -> l.startsWith(shared.pid() + "\t"))
+        .noneMatch(l -> l.startsWith(demo.pid() + "\t"));
   }
 
   private Process sleep() throws IOException {
