@@ -3,19 +3,15 @@ package dev.apqn.agent;
 import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.Errno;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What one {@link HostConverger#converge} did and found; no Kubernetes types, so that the
@@ -41,12 +37,22 @@ import java.util.regex.Pattern;
  *                            estimate recorded with every confirmed write that took its queues, summed;
  *                            absent for reservations none of whose queues the operator took
  * @param drainTimedOut       the drain bound passed with requests still in flight
+ * @param refusedWriteErrnos  the errno of each host write the kernel refused in this converge that the
+ *                            converger reported rather than threw (in the host edits' or an mdev's
+ *                            state), in order, as the converger caught it ({@code SysfsException.errno()},
+ *                            {@code ETIMEDOUT} for a write that timed out); a refusal of the agent's own
+ *                            (e.g. a foreign mdev in the way) and a failed read are not writes and are not
+ *                            listed. For metrics.
+ * @param takeoverEstimates   one entry per confirmed write of this converge that took queues from the
+ *                            host (apmask/aqmask clear or driver_override flip), in order; their
+ *                            {@link TakeoverEstimate#inFlight() inFlight} sum to {@code inFlightAtWrite}.
+ *                            For metrics.
  */
 public record ConvergeReport(long inventoryGeneration, boolean restoring, SyncState hostEdits, String hostEditsReason,
                              SortedMap<UUID, MdevStatus> mdevs, SortedSet<Apqn> offHost, SortedSet<Apqn> unaccounted,
                              List<String> foreign, List<String> drifts, List<String> events, int inFlightAtWrite,
                              SortedMap<String, Integer> inFlightThisPass, SortedMap<String, Integer> inFlightAtTakeover,
-                             boolean drainTimedOut) {
+                             boolean drainTimedOut, List<Errno> refusedWriteErrnos, List<TakeoverEstimate> takeoverEstimates) {
 
     public ConvergeReport {
         Objects.requireNonNull(hostEdits, "hostEdits");
@@ -59,71 +65,12 @@ public record ConvergeReport(long inventoryGeneration, boolean restoring, SyncSt
         events = List.copyOf(events);
         inFlightThisPass = Collections.unmodifiableSortedMap(new TreeMap<>(inFlightThisPass == null ? Map.of() : inFlightThisPass));
         inFlightAtTakeover = Collections.unmodifiableSortedMap(new TreeMap<>(inFlightAtTakeover == null ? Map.of() : inFlightAtTakeover));
+        refusedWriteErrnos = refusedWriteErrnos == null ? List.of() : List.copyOf(refusedWriteErrnos);
+        takeoverEstimates = takeoverEstimates == null ? List.of() : List.copyOf(takeoverEstimates);
     }
 
     public MdevStatus mdev(UUID uuid) {
         return mdevs.get(uuid);
-    }
-
-    /** "failed with EBUSY (": how a refused sysfs call words its errno ({@code SysfsException}'s message). */
-    private static final Pattern ERRNO = Pattern.compile("failed with (E[A-Z0-9]+) \\(");
-    /** "(about 7 requests in flight were flushed": how the converger words each write that took queues from the host. */
-    private static final Pattern TAKEOVER = Pattern.compile("\\(about (\\d+) requests in flight were flushed");
-
-    /**
-     * The errno of each refused host write this report names (for metrics): the host edits' reason
-     * when they {@link SyncState#FAILED failed}, and the reason of every mdev that is
-     * {@link SyncState#FAILED FAILED} or {@link SyncState#IN_USE IN_USE} because the kernel refused a
-     * write (a legacy kernel's EBUSY). Derived from the kernel's errno sentence the reasons carry
-     * ({@code SysfsException}: "... failed with EBUSY (Device or resource busy): ..."); a reason
-     * without one (a refusal of the agent's own, e.g. a foreign mdev in the way) names none. The
-     * converger keeps one refusal per host-edit step and per mdev, so this is at most one per such
-     * site and pass.
-     */
-    public List<Errno> refusedWriteErrnos() {
-        List<Errno> out = new ArrayList<>();
-        if (hostEdits == SyncState.FAILED) {
-            errno(hostEditsReason).ifPresent(out::add);
-        }
-        for (MdevStatus m : mdevs.values()) {
-            if (m.state() == SyncState.FAILED || m.state() == SyncState.IN_USE) {
-                errno(m.reason()).ifPresent(out::add);
-            }
-        }
-        return out;
-    }
-
-    /** The errno a refused sysfs call's sentence names, if any. */
-    public static Optional<Errno> errno(String sentence) {
-        if (sentence == null) {
-            return Optional.empty();
-        }
-        Matcher m = ERRNO.matcher(sentence);
-        while (m.find()) {
-            try {
-                return Optional.of(Errno.valueOf(m.group(1)));
-            } catch (IllegalArgumentException notOurs) {
-                // an errno name this enum does not know: look further
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The estimate of requests in flight at each write of this converge that took queues from the
-     * host (one entry per apmask/aqmask clear or driver_override flip, in order; empty when nothing
-     * was taken), read from the converger's event sentences ("... (about N requests in flight were
-     * flushed and retried ..."). Their sum is {@link #inFlightAtWrite()}.
-     */
-    public List<Integer> takeoverEstimates() {
-        List<Integer> out = new ArrayList<>();
-        for (String e : events) {
-            Matcher m = TAKEOVER.matcher(e);
-            if (m.find()) {
-                out.add(Integer.parseInt(m.group(1)));
-            }
-        }
-        return out;
     }
 
     /** Host edits done and every wanted mdev Ready, nothing left to release. */

@@ -254,6 +254,10 @@ public final class HostConverger {
         int writes;
         final SortedMap<String, Integer> inFlightThisPass = new TreeMap<>();
         boolean drainTimedOut;
+        /** The errno of each refused host write this pass reports (rather than throws), as caught. */
+        final List<Errno> refusedWrites = new ArrayList<>();
+        /** The estimate of each confirmed write of this pass that took queues from the host. */
+        final List<TakeoverEstimate> takeovers = new ArrayList<>();
 
         Pass(HostTarget target, DrainPolicy drain) {
             this.target = Objects.requireNonNull(target, "target");
@@ -424,9 +428,9 @@ public final class HostConverger {
                     }
                 } catch (SysfsException ex) {
                     if (ex.errno() == Errno.EBUSY) {
-                        inUse.put(u, "a guest uses the mdev: " + ex.getMessage());
+                        inUse.put(u, "a guest uses the mdev: " + refused(ex));
                     } else {
-                        failed.put(u, ex.getMessage());
+                        failed.put(u, refused(ex));
                     }
                 }
             }
@@ -495,7 +499,7 @@ public final class HostConverger {
                             () -> bus.returnToHost(q));
                     events.add("gave " + q + " back to the host");
                 } catch (SysfsException ex) {
-                    hostFailed = ex.getMessage();
+                    hostFailed = refused(ex);
                 }
             }
         }
@@ -516,7 +520,7 @@ public final class HostConverger {
                         });
                 events.add("gave " + name + " bits " + bits.toRangeList() + " back to the host");
             } catch (SysfsException ex) {
-                hostFailed = ex.getMessage();
+                hostFailed = refused(ex);
             }
         }
 
@@ -570,12 +574,11 @@ public final class HostConverger {
                             perOwner[0] = perOwner(perQueue);
                             return perOwner[0];
                         }, () -> bus.moveToVfio(q));
-                        inFlightAtWrite += estimate[0];
-                        perOwner[0].forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
+                        tookFromHost(new TakeoverEstimate(Op.SET_OVERRIDE, q.toString(), estimate[0], perOwner[0]));
                         events.add("took " + q + " from the host (about " + estimate[0] + " requests in flight were flushed and retried; "
                                 + "estimated in flight at the write: " + describeInFlight(perOwner[0]) + ")");
                     } catch (SysfsException ex) {
-                        hostFailed = ex.getMessage();
+                        hostFailed = refused(ex);
                     }
                 }
             }
@@ -603,14 +606,21 @@ public final class HostConverger {
                                 bus.editAqmask(ApMask.none(), bits);
                             }
                         });
-                inFlightAtWrite += estimate[0];
-                perOwner[0].forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
+                tookFromHost(new TakeoverEstimate(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), estimate[0],
+                        perOwner[0]));
                 events.add("cleared " + name + " bits " + bits.toRangeList() + ", taking " + flipping.size() + " queues from the host (about "
                         + estimate[0] + " requests in flight were flushed and retried; estimated in flight at the write: "
                         + describeInFlight(perOwner[0]) + ")");
             } catch (SysfsException ex) {
-                hostFailed = ex.getMessage();
+                hostFailed = refused(ex);
             }
+        }
+
+        /** Records the estimate of a confirmed write that took queues from the host. */
+        private void tookFromHost(TakeoverEstimate t) {
+            takeovers.add(t);
+            inFlightAtWrite += t.inFlight();
+            t.perReservation().forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
         }
 
         void bindReserved() throws IOException, SysfsException {
@@ -623,7 +633,7 @@ public final class HostConverger {
                 try {
                     write(Op.PROBE, q.toString(), "bind " + q + " to vfio_ap", ownerOf(q), "none", "vfio_ap", () -> bus.probe(q));
                 } catch (SysfsException ex) {
-                    hostFailed = ex.getMessage();
+                    hostFailed = refused(ex);
                 }
             }
         }
@@ -699,10 +709,22 @@ public final class HostConverger {
         private void noteMdevFailure(UUID u, SysfsException ex) {
             // pre-6.0 kernels refuse every assign/unassign with EBUSY while a guest is attached
             if (ex.errno() == Errno.EBUSY && !(ex instanceof SysfsTimeoutException)) {
-                inUse.put(u, "a guest uses the mdev: " + ex.getMessage());
+                inUse.put(u, "a guest uses the mdev: " + refused(ex));
             } else {
-                failed.put(u, ex.getMessage());
+                failed.put(u, refused(ex));
             }
+        }
+
+        /**
+         * Notes a refusal this pass reports (in the host edits' or an mdev's state) instead of
+         * throwing it, and returns its sentence: the errno of a refused write is kept for
+         * {@link ConvergeReport#refusedWriteErrnos()} (a failed read, caught at the same sites, is not a write).
+         */
+        private String refused(SysfsException ex) {
+            if (ex.operation() == SysfsException.Operation.WRITE) {
+                refusedWrites.add(ex.errno());
+            }
+            return ex.getMessage();
         }
 
         /**
@@ -907,7 +929,8 @@ public final class HostConverger {
             owned.mdevs().values().forEach(m -> present.add(m.owner()));
             ledger.retainTakeovers(present);
             ConvergeReport r = new ConvergeReport(gen, restoring, host, hostReason, out, OffHostAccounting.offHostNow(inv), unaccounted,
-                    foreign, drifts, events, inFlightAtWrite, inFlightThisPass, ledger.inFlightAtTakeover(), drainTimedOut);
+                    foreign, drifts, events, inFlightAtWrite, inFlightThisPass, ledger.inFlightAtTakeover(), drainTimedOut,
+                    refusedWrites, takeovers);
             if (restoring && r.converged()) {
                 ledger.setRestoring(false);
             }

@@ -1,6 +1,7 @@
 package dev.apqn.metrics;
 
 import dev.apqn.agent.ConvergeReport;
+import dev.apqn.agent.TakeoverEstimate;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.apbus.ApInventory;
 import dev.apqn.apbus.ApQueue;
@@ -101,8 +102,8 @@ public final class AgentMetrics implements AgentMetricsSink {
     public void converged(String node, ConvergeReport report, Optional<HostTarget> target, Duration took) {
         NodeMeters m = meters(node);
         m.converge.record(took);
-        for (int estimate : report.takeoverEstimates()) {
-            m.takeover.record(estimate);
+        for (TakeoverEstimate t : report.takeoverEstimates()) {
+            m.takeover.record(t.inFlight());
         }
         for (Errno errno : report.refusedWriteErrnos()) {
             m.writeError(errno);

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apqn.apbus.ApMask;
 import dev.apqn.apbus.Apqn;
+import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.Matrix;
 import dev.apqn.apbus.sim.ZcryptRequest;
 import dev.apqn.apbus.sim.ZcryptTarget;
@@ -289,6 +290,38 @@ class HostConvergerTest {
         assertThat(r.events()).anyMatch(e -> e.contains("about 4 requests in flight") && e.contains(AgentHarness.OWNER1 + " 4"));
         // the take flushed them (-EAGAIN); restricted to 03.0004 they have nowhere else to go
         assertThat(traffic.outstanding()).doesNotContainKey(Apqn.of(3, 4));
+    }
+
+    @Test
+    void refusedWritesAndTakeoverEstimatesAreTypedValuesOfTheReport() throws Exception {
+        AgentHarness h = new AgentHarness("mask-mode-apconfig", tmp);
+        HostConverger agent = h.converger();
+        HostTarget target = h.plan(agent.inventoryGeneration(), VM1_3x45);
+        var traffic = h.kernel.traffic();
+        for (int i = 0; i < 4; i++) {
+            traffic.submit(ZcryptRequest.Kind.NORMAL, ZcryptTarget.apqn(Apqn.of(3, 4)));
+        }
+        // the plan takes the queues by clearing aqmask bits 4-5 (adapter 3 is the host's): the kernel refuses that once
+        h.sim.faults().failNextWrite("/sys/bus/ap/aqmask", Errno.EBUSY);
+
+        ConvergeReport refused = agent.converge(target, DrainPolicy.waitBounded(Duration.ofSeconds(1)));
+        assertThat(refused.hostEdits()).isEqualTo(SyncState.FAILED);
+        assertThat(refused.refusedWriteErrnos()).containsExactly(Errno.EBUSY);
+        assertThat(refused.takeoverEstimates()).as("nothing was taken").isEmpty();
+        assertThat(refused.inFlightAtWrite()).isZero();
+
+        // the retry takes them with the 4 requests still in flight (nobody completes them; the drain gives up)
+        ConvergeReport r = agent.converge(target, DrainPolicy.waitBounded(Duration.ofSeconds(1)));
+        h.assertHolds(target, r);
+        assertThat(r.refusedWriteErrnos()).isEmpty();
+        assertThat(r.takeoverEstimates()).containsExactly(
+                new TakeoverEstimate(IntentLedger.Op.CLEAR_AQMASK, "4-5", 4, new java.util.TreeMap<>(java.util.Map.of(OWNER1, 4))));
+        assertThat(r.takeoverEstimates().stream().mapToInt(TakeoverEstimate::inFlight).sum()).isEqualTo(r.inFlightAtWrite());
+        assertThat(r.inFlightThisPass()).isEqualTo(r.takeoverEstimates().get(0).perReservation());
+
+        ConvergeReport again = agent.converge(target, DrainPolicy.none());
+        assertThat(again.refusedWriteErrnos()).isEmpty();
+        assertThat(again.takeoverEstimates()).as("a converged node takes nothing").isEmpty();
     }
 
     @Test

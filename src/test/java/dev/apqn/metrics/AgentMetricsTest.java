@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.MdevStatus;
+import dev.apqn.agent.IntentLedger.Op;
 import dev.apqn.agent.SyncState;
+import dev.apqn.agent.TakeoverEstimate;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.SysfsException;
-import dev.apqn.apbus.SysfsTimeoutException;
 import dev.apqn.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,8 +29,14 @@ class AgentMetricsTest {
 
     static ConvergeReport report(SyncState host, String hostReason, Map<UUID, MdevStatus> mdevs, List<String> events,
                                  Map<String, Integer> takeover) {
+        return report(host, hostReason, mdevs, events, takeover, List.of(), List.of());
+    }
+
+    static ConvergeReport report(SyncState host, String hostReason, Map<UUID, MdevStatus> mdevs, List<String> events,
+                                 Map<String, Integer> takeover, List<Errno> refused, List<TakeoverEstimate> estimates) {
         return new ConvergeReport(1, false, host, hostReason, new TreeMap<>(mdevs), new TreeSet<>(), new TreeSet<>(), List.of(),
-                List.of(), events, 0, new TreeMap<>(), new TreeMap<>(takeover), false);
+                List.of(), events, estimates.stream().mapToInt(TakeoverEstimate::inFlight).sum(), new TreeMap<>(), new TreeMap<>(takeover),
+                false, refused, estimates);
     }
 
     static String refused(Errno errno, String path) {
@@ -37,33 +44,24 @@ class AgentMetricsTest {
     }
 
     @Test
-    void refusedWritesAreReadFromTheKernelsSentences() {
-        UUID a = UUID.randomUUID();
-        UUID b = UUID.randomUUID();
-        UUID c = UUID.randomUUID();
-        var mdevs = Map.of(
-                a, new MdevStatus(a, "ns/a", true, SyncState.FAILED, refused(Errno.EINVAL, "/sys/x/assign_adapter"), Optional.empty(), Optional.empty()),
-                b, new MdevStatus(b, "ns/b", true, SyncState.IN_USE, "a guest uses the mdev: " + refused(Errno.EBUSY, "/sys/x/unassign_domain"),
-                        Optional.empty(), Optional.empty()),
-                c, new MdevStatus(c, "ns/c", true, SyncState.FAILED, "an mdev exists that the operator did not make", Optional.empty(),
-                        Optional.empty()));
-        var r = report(SyncState.FAILED, refused(Errno.EBUSY, "/sys/bus/ap/apmask"), mdevs, List.of(), Map.of());
-        assertThat(r.refusedWriteErrnos()).containsExactlyInAnyOrder(Errno.EBUSY, Errno.EINVAL, Errno.EBUSY);
-        assertThat(ConvergeReport.errno(new SysfsTimeoutException(SysfsException.Operation.WRITE, "/sys/bus/ap/apmask", "x",
-                Duration.ofSeconds(1)).getMessage())).contains(Errno.ETIMEDOUT);
-        assertThat(report(SyncState.APPLYING, "taking the queues from the host failed: " + refused(Errno.EBUSY, "/p"), Map.of(),
-                List.of(), Map.of()).refusedWriteErrnos()).as("only FAILED host edits count").isEmpty();
-    }
+    void theSeriesComeFromTheReportsTypedValuesNotItsSentences() {
+        var registry = new SimpleMeterRegistry();
+        var m = new AgentMetrics(registry);
+        // sentences that name errnos and estimates, but no typed values: nothing is counted
+        m.converged("n1", report(SyncState.FAILED, refused(Errno.EBUSY, "/sys/bus/ap/apmask"), Map.of(),
+                List.of("cleared apmask bits 4, taking 16 queues from the host (about 7 requests in flight were flushed and retried;"
+                        + " estimated in flight at the write: ns/a 7)"), Map.of()), Optional.empty(), Duration.ofMillis(1));
+        assertThat(registry.find(AgentMetrics.WRITE_ERRORS).counters()).isEmpty();
+        assertThat(registry.get(AgentMetrics.TAKEOVER).tag("node", "n1").summary().count()).isZero();
 
-    @Test
-    void takeoverEstimatesAreOnePerWrite() {
-        var r = report(SyncState.READY, "", Map.of(), List.of(
-                "cleared apmask bits 4, taking 16 queues from the host (about 7 requests in flight were flushed and retried;"
-                        + " estimated in flight at the write: ns/a 7)",
-                "created mdev x",
-                "took 05.0004 from the host (about 0 requests in flight were flushed and retried; estimated in flight at the write: -)"),
-                Map.of());
-        assertThat(r.takeoverEstimates()).containsExactly(7, 0);
+        // typed values, whatever the sentences say
+        m.converged("n1", report(SyncState.READY, "", Map.of(), List.of("reworded"), Map.of(), List.of(Errno.EBUSY, Errno.EINVAL, Errno.EBUSY),
+                List.of(new TakeoverEstimate(Op.CLEAR_APMASK, "4", 7, new TreeMap<>(Map.of("ns/a", 7))),
+                        new TakeoverEstimate(Op.SET_OVERRIDE, "05.0004", 0, new TreeMap<>()))), Optional.empty(), Duration.ofMillis(1));
+        assertThat(registry.get(AgentMetrics.WRITE_ERRORS).tags("node", "n1", "errno", "EBUSY").counter().count()).isEqualTo(2);
+        assertThat(registry.get(AgentMetrics.WRITE_ERRORS).tags("node", "n1", "errno", "EINVAL").counter().count()).isEqualTo(1);
+        assertThat(registry.get(AgentMetrics.TAKEOVER).tag("node", "n1").summary().count()).isEqualTo(2);
+        assertThat(registry.get(AgentMetrics.TAKEOVER).tag("node", "n1").summary().totalAmount()).isEqualTo(7);
     }
 
     @Test
@@ -73,7 +71,8 @@ class AgentMetricsTest {
         var m = new AgentMetrics(registry, now::get);
         var r = report(SyncState.FAILED, refused(Errno.EBUSY, "/sys/bus/ap/apmask"), Map.of(),
                 List.of("cleared aqmask bits 3, taking 4 queues from the host (about 12 requests in flight were flushed and retried;"
-                        + " estimated in flight at the write: ns/a 12)"), Map.of("ns/a", 12));
+                        + " estimated in flight at the write: ns/a 12)"), Map.of("ns/a", 12),
+                List.of(Errno.EBUSY), List.of(new TakeoverEstimate(Op.CLEAR_AQMASK, "3", 12, new TreeMap<>(Map.of("ns/a", 12)))));
         m.converged("n1", r, Optional.empty(), Duration.ofMillis(40));
         m.passFailed("n1", new RuntimeException(new SysfsException(Errno.ENODEV, SysfsException.Operation.WRITE, "/p", "1")));
         m.passFailed("n1", new SysfsException(Errno.ENOENT, SysfsException.Operation.READ, "/p", null));

@@ -113,7 +113,7 @@ class NodeStatusBuilderTest {
             byId.put(m.uuid(), m);
         }
         return new ConvergeReport(1L, host == SyncState.RESTORING, host, "", byId, new TreeSet<>(), new TreeSet<>(), List.of(),
-                List.of(), List.of(), 0, new TreeMap<>(), new TreeMap<>(), false);
+                List.of(), List.of(), 0, new TreeMap<>(), new TreeMap<>(), false, List.of(), List.of());
     }
 
     static ReservationSync syncOf(ConvergeReport r, String owner) throws Exception {
