@@ -17,11 +17,25 @@ import java.util.Optional;
 public record ApCard(int id, int hwtype, Optional<String> type, int functions, boolean config, boolean chkstop,
                      Optional<Boolean> online) {
 
+    /** The lszcrypt letters of {@code ap_functions} bits 0..9 (ap-bus.md §7.2). */
+    public static final String FUNCTION_LETTERS = "SMCDAXNHFR";
+
     /** The card's mode, from the mode bits of {@code ap_functions} (ap-bus.md §7.2). */
     public enum Mode {
-        CCA, ACCELERATOR, EP11, UNKNOWN;
+        CCA("CCA-Coproc"), ACCELERATOR("Accelerator"), EP11("EP11-Coproc"), UNKNOWN("Unknown");
 
-        static Mode ofFunctions(int functions) {
+        private final String lszcryptName;
+
+        Mode(String lszcryptName) {
+            this.lszcryptName = lszcryptName;
+        }
+
+        /** The text of lszcrypt's MODE column. */
+        public String lszcryptName() {
+            return lszcryptName;
+        }
+
+        public static Mode ofFunctions(int functions) {
             if ((functions & 0x10000000) != 0) {
                 return CCA;
             }
@@ -43,6 +57,15 @@ public record ApCard(int id, int hwtype, Optional<String> type, int functions, b
 
     public Mode mode() {
         return Mode.ofFunctions(functions);
+    }
+
+    /** lszcrypt's FUNCTIONS column: one letter per set bit 0..9, {@code -} for clear bits. */
+    public static String functionLetters(int functions) {
+        StringBuilder sb = new StringBuilder();
+        for (int bit = 0; bit < FUNCTION_LETTERS.length(); bit++) {
+            sb.append((functions & (0x80000000 >>> bit)) != 0 ? FUNCTION_LETTERS.charAt(bit) : '-');
+        }
+        return sb.toString();
     }
 
     /** The card device name, e.g. {@code card05}. */

@@ -1,5 +1,6 @@
 package dev.apqn.apbus.tools;
 
+import dev.apqn.apbus.ApCard;
 import dev.apqn.apbus.Sysfs;
 import dev.apqn.apbus.SysfsException;
 
@@ -16,7 +17,6 @@ import java.util.Optional;
 public final class Lszcrypt {
 
     private static final String DEVICES = "/sys/devices/ap";
-    private static final String LETTERS = "SMCDAXNHFR";
 
     private final Sysfs sysfs;
 
@@ -80,36 +80,15 @@ public final class Lszcrypt {
         return new String[]{
                 name,
                 attr(cardDir, "type").orElse("-"),
-                mode(functions),
+                ApCard.Mode.ofFunctions(functions).lszcryptName(),
                 status,
                 requests,
                 pending,
                 attr(cardDir, "hwtype").orElse("-"),
                 depth,
-                letters(functions),
+                ApCard.functionLetters(functions),
                 driverName(dev),
         };
-    }
-
-    private static String mode(int functions) {
-        if ((functions & 0x10000000) != 0) {
-            return "CCA-Coproc";
-        }
-        if ((functions & 0x08000000) != 0) {
-            return "Accelerator";
-        }
-        if ((functions & 0x04000000) != 0) {
-            return "EP11-Coproc";
-        }
-        return "Unknown";
-    }
-
-    private static String letters(int functions) {
-        StringBuilder sb = new StringBuilder();
-        for (int bit = 0; bit < LETTERS.length(); bit++) {
-            sb.append((functions & (0x80000000 >>> bit)) != 0 ? LETTERS.charAt(bit) : '-');
-        }
-        return sb.toString();
     }
 
     private String driverName(String dev) throws SysfsException {
