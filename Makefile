@@ -18,8 +18,9 @@ control-plane: ## Build or reuse the pinned kube-apiserver, etcd and kubectl (ca
 	hack/control-plane.sh ensure
 
 .PHONY: generate
-generate: ## Regenerate the CRDs in crds/ from the Java API classes
+generate: control-plane ## Regenerate crds/ from the Java API classes, then the chart's crds/ and deploy/ from the chart
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.apqn.api.CrdGenerator -Dexec.classpathScope=test -Dexec.args=crds
+	hack/render-manifests.sh
 
 .PHONY: test
 test: control-plane ## Run every test: unit (*Test) and API-server (*IT)

@@ -21,6 +21,7 @@ import dev.apqn.apbus.ApMask;
 import dev.apqn.apbus.Matrix;
 import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
+import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The controller on a real API server, in this JVM (plain JOSDK Operator with our reconcilers),
  * against {@link FakeAgent}s, running as its own service account under exactly
- * src/test/resources/rbac/controller-rbac.yaml (impersonation). Every test uses its own nodes and namespace.
+ * the chart's controller RBAC (charts/apqn-operator/templates/rbac-controller.yaml) (impersonation). Every test uses its own nodes and namespace.
  */
 @WithKubeApiServer(crds = "crds")
 class ControllerIT {
@@ -59,7 +60,7 @@ class ControllerIT {
     static final String SA = "apqn-controller";
     /** The admin: plays users, admins and (in FakeAgent) agents. */
     static KubernetesClient client;
-    /** The controller's own client: its service account under controller-rbac.yaml. */
+    /** The controller's own client: its service account under the chart's controller RBAC. */
     static KubernetesClient controllerClient;
     static LocalControlPlane cp;
     static String system;
@@ -80,7 +81,7 @@ class ControllerIT {
 
     /**
      * The controller's identity: its service account in {@code ns}, bound to exactly
-     * src/test/resources/rbac/controller-rbac.yaml (namespace and cluster-scoped names rewritten), and a
+     * the chart's controller RBAC (charts/apqn-operator/templates/rbac-controller.yaml) (rendered by helm for this namespace), and a
      * client impersonating it once RBAC lets it read what it watches. Every test of this class runs the
      * controller with it.
      */
@@ -88,24 +89,7 @@ class ControllerIT {
         KubernetesClient admin = cp.adminClient();
         admin.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder()
                 .withNewMetadata().withName(SA).endMetadata().build()).create();
-        try (var in = ControllerIT.class.getClassLoader().getResourceAsStream("rbac/controller-rbac.yaml")) {
-            for (HasMetadata item : admin.load(in).items()) {
-                if ("apqn-system".equals(item.getMetadata().getNamespace())) {
-                    item.getMetadata().setNamespace(ns);
-                } else {
-                    item.getMetadata().setName(item.getMetadata().getName() + "-" + ns); // cluster-scoped: unique
-                }
-                if (item instanceof ClusterRoleBinding b) {
-                    b.getRoleRef().setName(b.getRoleRef().getName() + "-" + ns);
-                    b.getSubjects().forEach(x -> x.setNamespace(ns));
-                } else if (item instanceof RoleBinding b) {
-                    b.getSubjects().forEach(x -> x.setNamespace(ns));
-                }
-                admin.resource(item).fieldManager("apqn-tests").forceConflicts().serverSideApply();
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        ChartRbac.apply(admin, ns, ChartRbac.Role.controller);
         KubernetesClient c = cp.clientFor(Identity.serviceAccount(ns, SA));
         await().atMost(WAIT).ignoreExceptions().until(() -> {
             c.resources(APQNReservation.class).inAnyNamespace().list();

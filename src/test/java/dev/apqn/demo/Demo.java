@@ -11,6 +11,7 @@ import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.controller.ControllerOperator;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.status.Conditions;
+import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
 import dev.apqn.testing.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -120,17 +121,8 @@ public final class Demo implements AutoCloseable {
         ensureNamespace(SYSTEM_NAMESPACE);
         admin.serviceAccounts().inNamespace(SYSTEM_NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
                 .withNewMetadata().withName(AGENT_SA).endMetadata().build()).serverSideApply();
-        try (InputStream in = Demo.class.getClassLoader().getResourceAsStream("rbac/agent-rbac.yaml")) {
-            if (in == null) {
-                throw new IllegalStateException("rbac/agent-rbac.yaml not on the classpath (src/test/resources)");
-            }
-            for (HasMetadata item : admin.load(in).items()) {
-                admin.resource(item).fieldManager("apqn-demo").forceConflicts().serverSideApply();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        line("namespace %s, serviceaccount %s/%s with the agent's RBAC (src/test/resources/rbac/agent-rbac.yaml)",
+        ChartRbac.apply(admin, SYSTEM_NAMESPACE, ChartRbac.Role.agent);
+        line("namespace %s, serviceaccount %s/%s with the chart's agent RBAC (charts/apqn-operator/templates/rbac-agent.yaml)",
                 SYSTEM_NAMESPACE, SYSTEM_NAMESPACE, AGENT_SA);
         for (DemoNode n : DemoNode.ALL) {
             admin.nodes().resource(n.toNode()).fieldManager("apqn-demo").forceConflicts().serverSideApply();

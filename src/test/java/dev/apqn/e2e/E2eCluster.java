@@ -28,6 +28,7 @@ import dev.apqn.controller.ControllerSettings;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.OffHostClaim;
 import dev.apqn.status.Conditions;
+import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -63,7 +64,7 @@ import java.util.function.UnaryOperator;
  * {@link Operator} with the production reconcilers, as {@code apqn.role=controller} starts it) and one
  * simulated {@link NodeAgent} per node (a {@link SimKernel} booted from a shipped machine profile, its
  * virtual sysfs, a ledger directory standing for the node's tmpfs), acting under the agent's RBAC
- * (src/test/resources/rbac/agent-rbac.yaml, bound to a service account of this cluster's system namespace).
+ * (the chart's agent RBAC (charts/apqn-operator/templates/rbac-agent.yaml), bound to a service account of this cluster's system namespace).
  *
  * <p>Each test class starts its own cluster: its own system namespace (agent Leases), its own Node
  * objects (labelled {@code kubernetes.io/arch=s390x} and with this cluster's id, which is the
@@ -221,28 +222,7 @@ final class E2eCluster implements AutoCloseable {
     private KubernetesClient agentRbac() {
         admin.serviceAccounts().inNamespace(system).resource(new ServiceAccountBuilder()
                 .withNewMetadata().withName(SA).endMetadata().build()).create();
-        try (var in = E2eCluster.class.getClassLoader().getResourceAsStream("rbac/agent-rbac.yaml")) {
-            for (HasMetadata item : admin.load(in).items()) {
-                String ns = item.getMetadata().getNamespace();
-                if ("apqn-system".equals(ns)) {
-                    item.getMetadata().setNamespace(system);
-                } else {
-                    item.getMetadata().setName(item.getMetadata().getName() + "-" + system);
-                }
-                if (item instanceof ClusterRoleBinding b) {
-                    b.getRoleRef().setName(b.getRoleRef().getName() + "-" + system);
-                    b.getSubjects().forEach(s -> s.setNamespace(system));
-                } else if (item instanceof RoleBinding b) {
-                    if (!"apqn-system".equals(ns) && ns != null) {
-                        b.getRoleRef().setName(b.getRoleRef().getName() + "-" + system);
-                    }
-                    b.getSubjects().forEach(s -> s.setNamespace(system));
-                }
-                admin.resource(item).fieldManager("apqn-tests").forceConflicts().serverSideApply();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ChartRbac.apply(admin, system, ChartRbac.Role.agent);
         KubernetesClient c = agentClientWith(null);
         await().atMost(WAIT).ignoreExceptions().until(() -> {
             c.resources(Lease.class).inNamespace(system).withName("probe").get();

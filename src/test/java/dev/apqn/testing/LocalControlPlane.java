@@ -229,6 +229,11 @@ public final class LocalControlPlane implements AutoCloseable {
     stop();
   }
 
+  /** The pinned kubectl beside this control plane's kube-apiserver. */
+  public Path kubectl() {
+    return binaryDir.resolve("kubectl");
+  }
+
   public String kubernetesVersion() {
     return kubernetesVersion;
   }

@@ -19,6 +19,7 @@ import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;
 import dev.apqn.plan.OwnershipMode;
 import dev.apqn.status.Conditions;
+import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
 import dev.apqn.testing.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -54,37 +55,15 @@ final class AgentItSupport {
     }
 
     /**
-     * Creates the agent's service account in {@code ns}, applies src/test/resources/rbac/agent-rbac.yaml
-     * bound to it (namespace and cluster-scoped names rewritten) and returns a client impersonating it,
+     * Creates the agent's service account in {@code ns}, applies the chart's agent RBAC (charts/apqn-operator/templates/rbac-agent.yaml)
+     * bound to it (rendered by helm for this namespace) and returns a client impersonating it,
      * once RBAC lets it read its Lease namespace.
      */
     static KubernetesClient agentClient(LocalControlPlane cp, String ns) {
         KubernetesClient admin = cp.adminClient();
         admin.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder()
                 .withNewMetadata().withName(SA).endMetadata().build()).create();
-        try (var in = AgentItSupport.class.getClassLoader().getResourceAsStream("rbac/agent-rbac.yaml")) {
-            for (HasMetadata item : admin.load(in).items()) {
-                String itemNs = item.getMetadata().getNamespace();
-                if ("apqn-system".equals(itemNs)) {
-                    item.getMetadata().setNamespace(ns);
-                } else {
-                    // cluster-scoped, or in "default" (events): shared by every test class, so made unique
-                    item.getMetadata().setName(item.getMetadata().getName() + "-" + ns);
-                }
-                if (item instanceof ClusterRoleBinding b) {
-                    b.getRoleRef().setName(b.getRoleRef().getName() + "-" + ns);
-                    b.getSubjects().forEach(s -> s.setNamespace(ns));
-                } else if (item instanceof RoleBinding b) {
-                    if (!"apqn-system".equals(itemNs)) {
-                        b.getRoleRef().setName(b.getRoleRef().getName() + "-" + ns);
-                    }
-                    b.getSubjects().forEach(s -> s.setNamespace(ns));
-                }
-                admin.resource(item).fieldManager("apqn-tests").forceConflicts().serverSideApply();
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        ChartRbac.apply(admin, ns, ChartRbac.Role.agent);
         KubernetesClient agent = cp.clientFor(Identity.serviceAccount(ns, SA));
         await().atMost(WAIT).ignoreExceptions().until(() -> {
             agent.resources(Lease.class).inNamespace(ns).withName("probe").get();

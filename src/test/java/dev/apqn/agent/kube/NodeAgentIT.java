@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node agent on a real API server, running in the test JVM over simulated kernels, with a
- * client impersonating its service account bound to exactly src/test/resources/rbac/agent-rbac.yaml.
+ * client impersonating its service account bound to exactly the chart's agent RBAC (charts/apqn-operator/templates/rbac-agent.yaml).
  * The test plays the controller: it creates each node's APNodeState and writes its spec with
  * {@code HostTargetMapper}, then checks the status the agent writes and the kernel's own state.
  * Every test uses its own node (a fresh simulated kernel from the mask-mode-apconfig profile).
