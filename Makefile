@@ -5,9 +5,24 @@ PROFILE ?= src/main/resources/profiles/mask-mode-apconfig.yaml
 
 .DEFAULT_GOAL := help
 
+# *E2E tests talk to Docker through Testcontainers. Our machines: no registry (Ryuk's image cannot be
+# pulled; the harness removes its containers itself) and a VM with /.dockerenv (without the override
+# Testcontainers hunts for a gateway by pulling alpine). The private dockerd of hack/docker.sh is
+# used when it runs and the caller set no DOCKER_HOST.
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+export TESTCONTAINERS_HOST_OVERRIDE ?= 127.0.0.1
+# the start-up checks run an alpine container (disk space): not pullable here
+export TESTCONTAINERS_CHECKS_DISABLE ?= true
+ifeq ($(DOCKER_HOST),)
+PRIVATE_DOCKER := $(shell hack/docker.sh status 2>/dev/null && hack/docker.sh host)
+ifneq ($(PRIVATE_DOCKER),)
+export DOCKER_HOST := $(PRIVATE_DOCKER)
+endif
+endif
+
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
 
 .PHONY: build
 build: ## Compile and package (no tests)
@@ -23,8 +38,30 @@ generate: control-plane ## Regenerate crds/ from the Java API classes, then the 
 	hack/render-manifests.sh
 
 .PHONY: test
-test: control-plane ## Run every test: unit (*Test) and API-server (*IT)
+test: control-plane ## Run every test: unit (*Test), API-server (*IT), and real-cluster (*E2E) where Docker and the node image are there (logged skip otherwise)
+	@mkdir -p target/e2e && rm -f target/e2e/timing.properties
 	$(MVN) verify
+	@if [ -f target/e2e/timing.properties ]; then echo "E2E wall time: $$(tr '\n' ' ' < target/e2e/timing.properties)"; fi
+
+.PHONY: docker
+docker: ## Start the private Docker engine for the *E2E tests (hack/docker.sh; installs docker.io if missing)
+	@hack/docker.sh ensure >/dev/null
+
+.PHONY: docker-stop
+docker-stop: ## Stop the private Docker engine and undo its host changes
+	hack/docker.sh stop
+
+.PHONY: node-image
+node-image: control-plane docker ## Build (or reuse, cached by inputs) the offline Kubernetes-in-Docker node image for *E2E
+	@mkdir -p target/e2e
+	@eval "$$(hack/docker.sh env)" && hack/node-image.sh build | sed -n 's/^node-image timing: //p' | tr ' ' '\n' > target/e2e/node-image-timing.properties
+
+.PHONY: e2e
+e2e: node-image ## Run the *E2E layer on a two-node cluster in Docker (IMAGE_TAR=... the operator image tar)
+	@rm -f target/e2e/timing.properties && cp target/e2e/node-image-timing.properties target/e2e/timing.properties
+	eval "$$(hack/docker.sh env)" && $(MVN) verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -DskipITs=true \
+		$(if $(IMAGE_TAR),-Dapqn.image.tar=$(abspath $(IMAGE_TAR)),) $(E2E_ARGS)
+	@echo "E2E wall time: $$(tr '\n' ' ' < target/e2e/timing.properties)"
 
 .PHONY: unit
 unit: ## Run the unit tests (*Test) only

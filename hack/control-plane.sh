@@ -378,6 +378,9 @@ EOF
   log "regenerated $MODS/{kube-apiserver,etcd}/go.{mod,sum}; commit them"
 }
 
+# Sourced (hack/node-image.sh reuses go_build, k8s_ldflags, install_verified): define, do not run.
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
+
 case "${1:-}" in
   ensure) cmd_ensure ;;
   path) echo "$DIR" ;;

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Builds, offline, the Kubernetes-in-Docker node image the *E2E tests start with Testcontainers: a
+# Debian rootfs (debootstrap) with containerd, runc and the CNI plugins, the Kubernetes node binaries
+# built from Go modules, kube-apiserver/etcd/kubectl from hack/control-plane.sh, a static pause image
+# and a start script (hack/node-image/rootfs/). Everything is cached outside the repository, keyed by
+# its inputs, so a second run takes seconds. See docs/e2e.md.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# go_build, k8s_ldflags, log helpers and the pins (KUBERNETES_VERSION, ARCH, K8S_DIR, DIR)
+# shellcheck source=control-plane.sh
+source "$HERE/control-plane.sh"
+
+NODE_MOD="$HERE/node-image/k8s"
+NODE_CACHE="${NODE_IMAGE_CACHE:-$HOME/.cache/apqn-operator/node-image}"
+NODE_BIN="$NODE_CACHE/bin/${KUBERNETES_VERSION}-linux-${ARCH}"
+NODE_BINARIES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+SUITE=bookworm
+# What the node runs besides the Kubernetes binaries. busybox-static doubles as the test pods' image.
+PACKAGES=containerd,runc,containernetworking-plugins,iptables,iproute2,ca-certificates,openssl,conntrack,kmod,procps,tini,busybox-static
+IMAGE_REPO="${NODE_IMAGE_REPO:-apqn.dev/e2e/node}"
+# The tag tests start by default (dev.apqn.e2e.cluster): stable across rebuilds of the same release.
+IMAGE_REF="$IMAGE_REPO:v${KUBERNETES_VERSION}"
+# The test pods' image, imported by every node at start.
+BUSYBOX_REF=apqn.dev/e2e/busybox:1
+
+nlog() { printf 'node-image: %s\n' "$*" >&2; }
+ndie() {
+  printf 'node-image: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+usage() {
+  cat <<USAGE
+Usage: hack/node-image.sh <command>
+
+Commands:
+  build         build the node image (or reuse it: each stage is cached by its inputs) and tag it
+                $IMAGE_REF; needs a Docker engine (hack/docker.sh ensure) and DOCKER_HOST
+  binaries      only build the Kubernetes node binaries into $NODE_BIN
+  ref           print the image reference tests use
+  regen-go-mod  rewrite hack/node-image/k8s/go.mod from hack/control-plane/kube-apiserver/go.mod (after a bump)
+USAGE
+}
+
+# --- stage 1: Kubernetes node binaries from Go modules ---------------------------------------------
+
+node_binary_ok() {
+  local file="$NODE_BIN/$1"
+  [[ -x "$file" ]] && [[ "$("$file" --version 2>/dev/null | head -n1)" == "Kubernetes v${KUBERNETES_VERSION}" ]]
+}
+
+cmd_binaries() {
+  local name tmp start=$SECONDS
+  require_go kubelet
+  grep -q "k8s.io/kubernetes v${KUBERNETES_VERSION}\b" "$NODE_MOD/go.mod" ||
+    ndie "hack/node-image/k8s/go.mod does not pin k8s.io/kubernetes v${KUBERNETES_VERSION}: run 'hack/node-image.sh regen-go-mod'"
+  mkdir -p "$NODE_BIN"
+  tmp="$(mktemp -d "$NODE_CACHE/.tmp.XXXXXX")"
+  for name in "${NODE_BINARIES[@]}"; do
+    if node_binary_ok "$name"; then
+      nlog "$name: cached ($NODE_BIN/$name)"
+      continue
+    fi
+    go_build "$name" "$NODE_MOD" "k8s.io/kubernetes/cmd/$name" "$(k8s_ldflags)" "$tmp/$name" || { rm -rf "$tmp"; ndie "$name: build failed"; }
+    mv -f "$tmp/$name" "$NODE_BIN/$name"
+    node_binary_ok "$name" || ndie "$name: built binary does not report Kubernetes v${KUBERNETES_VERSION}"
+  done
+  rm -rf "$tmp"
+  nlog "binaries ready in $((SECONDS - start))s: $NODE_BIN"
+}
+
+# --- stage 2: the Debian rootfs ---------------------------------------------------------------------
+
+# The Debian mirror apt is configured with (deb822 or one-line sources), so debootstrap uses the same.
+debian_mirror() {
+  local m
+  m="$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ print $2 }' | grep -vE 'security|updates' | head -n1)"
+  [[ -n "$m" ]] || m="$(grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{ print $2 }' | grep -vE 'security' | head -n1)"
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+# A Debian rootfs as a tar, cached by suite, package list and mirror.
+ensure_rootfs() {
+  local mirror key out dir start=$SECONDS
+  mirror="$(debian_mirror)"
+  key="$(printf '%s\n' "$SUITE" "$PACKAGES" "$mirror" | sha256sum | cut -c1-16)"
+  out="$NODE_CACHE/rootfs/$SUITE-$key.tar"
+  ROOTFS_TAR="$out"
+  if [[ -s "$out" ]]; then
+    nlog "rootfs: cached ($out)"
+    return 0
+  fi
+  command -v debootstrap >/dev/null 2>&1 || {
+    nlog "installing debootstrap (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 debootstrap >/dev/null
+  }
+  mkdir -p "$NODE_CACHE/rootfs"
+  dir="$(mktemp -d "$NODE_CACHE/rootfs/.build.XXXXXX")"
+  nlog "rootfs: debootstrap $SUITE from $mirror with $PACKAGES (log: $NODE_CACHE/rootfs/debootstrap.log)"
+  if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$dir" "$mirror" >"$NODE_CACHE/rootfs/debootstrap.log" 2>&1; then
+    tail -n 20 "$NODE_CACHE/rootfs/debootstrap.log" >&2
+    rm -rf "$dir"
+    ndie "debootstrap failed"
+  fi
+  # apt lists and caches are not needed at run time; docs and locales neither
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc/* \
+    "$dir"/usr/share/man/* "$dir"/usr/share/locale/*
+  tar --numeric-owner --xattrs -C "$dir" -cf "$out.tmp" .
+  mv -f "$out.tmp" "$out"
+  rm -rf "$dir"
+  nlog "rootfs: built in $((SECONDS - start))s ($(du -h "$out" | cut -f1))"
+}
+
+# --- stage 3: image tars the node imports at start (no registry to pull from) ------------------------
+
+require_docker() {
+  command -v docker >/dev/null 2>&1 && docker version >/dev/null 2>&1 ||
+    ndie "no Docker engine answers (DOCKER_HOST=${DOCKER_HOST:-unset}): run 'eval \"\$(hack/docker.sh ensure)\"' first"
+}
+
+# tar_image <dir> <ref> <entrypoint json|""> <out.tar>: one-layer image from a directory, in
+# `docker save` format (what `ctr images import` and `docker load` both read)
+tar_image() {
+  local dir="$1" ref="$2" entrypoint="$3" out="$4" changes=()
+  [[ -n "$entrypoint" ]] && changes=(--change "ENTRYPOINT $entrypoint")
+  tar --numeric-owner -C "$dir" -c . | docker import "${changes[@]}" - "$ref" >/dev/null
+  docker save -o "$out.tmp" "$ref"
+  mv -f "$out.tmp" "$out"
+}
+
+# The kubelet's sandbox image: a static pause binary tagged as the image the kubelet expects.
+ensure_pause_image() {
+  local key out dir
+  key="$(cat "$HERE/node-image/pause.c" | sha256sum | cut -c1-16)"
+  out="$NODE_CACHE/images/pause-$key.tar"
+  PAUSE_TAR="$out"
+  [[ -s "$out" ]] && { nlog "pause image: cached ($out)"; return 0; }
+  mkdir -p "$NODE_CACHE/images"
+  dir="$(mktemp -d "$NODE_CACHE/images/.pause.XXXXXX")"
+  gcc -static -O2 -o "$dir/pause" "$HERE/node-image/pause.c"
+  strip "$dir/pause" 2>/dev/null || true
+  tar_image "$dir" registry.k8s.io/pause:3.10 '["/pause"]' "$out"
+  rm -rf "$dir"
+  nlog "pause image: built registry.k8s.io/pause:3.10 ($out)"
+}
+
+# A small image for test pods (sh, sleep, wget, nc ...): Debian's static busybox from the rootfs.
+ensure_busybox_image() {
+  local key out dir applet
+  key="$(basename "$ROOTFS_TAR" .tar)"
+  out="$NODE_CACHE/images/busybox-$key.tar"
+  BUSYBOX_TAR="$out"
+  [[ -s "$out" ]] && { nlog "busybox image: cached ($out)"; return 0; }
+  dir="$(mktemp -d "$NODE_CACHE/images/.busybox.XXXXXX")"
+  mkdir -p "$dir/bin" "$dir/tmp"
+  tar -xOf "$ROOTFS_TAR" ./usr/bin/busybox >"$dir/bin/busybox"
+  chmod 755 "$dir/bin/busybox"
+  for applet in $("$dir/bin/busybox" --list); do
+    [[ "$applet" == busybox ]] || ln -s busybox "$dir/bin/$applet"
+  done
+  tar_image "$dir" "$BUSYBOX_REF" '' "$out"
+  rm -rf "$dir"
+  nlog "busybox image: built $BUSYBOX_REF ($out)"
+}
+
+# --- stage 4: the node image -------------------------------------------------------------------------
+
+cmd_build() {
+  local start=$SECONDS t rootfs_ref key ctx
+  require_docker
+  t=$SECONDS
+  cmd_binaries
+  "$HERE/control-plane.sh" ensure
+  local bin_s=$((SECONDS - t))
+  t=$SECONDS
+  ensure_rootfs
+  ensure_pause_image
+  ensure_busybox_image
+  rootfs_ref="apqn.dev/e2e/node-rootfs:$(basename "$ROOTFS_TAR" .tar)"
+  if ! docker image inspect "$rootfs_ref" >/dev/null 2>&1; then
+    nlog "docker import $ROOTFS_TAR as $rootfs_ref"
+    docker import "$ROOTFS_TAR" "$rootfs_ref" >/dev/null
+  fi
+  # the image's key: every input file's content
+  ctx="$NODE_CACHE/context"
+  rm -rf "$ctx"
+  mkdir -p "$ctx/bin" "$ctx/images"
+  # hard links: the build context costs no copies of the ~600 MB of binaries
+  local name
+  for name in "${NODE_BINARIES[@]}"; do ln -f "$NODE_BIN/$name" "$ctx/bin/$name" 2>/dev/null || cp "$NODE_BIN/$name" "$ctx/bin/$name"; done
+  for name in kube-apiserver etcd kubectl; do ln -f "$K8S_DIR/$name" "$ctx/bin/$name" 2>/dev/null || cp "$K8S_DIR/$name" "$ctx/bin/$name"; done
+  cp "$PAUSE_TAR" "$ctx/images/pause.tar"
+  cp "$BUSYBOX_TAR" "$ctx/images/busybox.tar"
+  cp -a "$HERE/node-image/rootfs" "$ctx/rootfs"
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $rootfs_ref
+COPY bin/ /usr/local/bin/
+COPY images/ /opt/apqn/images/
+COPY rootfs/ /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LABEL dev.apqn.e2e.kubernetes=v${KUBERNETES_VERSION}
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/apqn-node"]
+DOCKERFILE
+  key="$(cd "$ctx" && find . -type f -o -type l | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+  if docker image inspect "$IMAGE_REPO:$key" >/dev/null 2>&1; then
+    nlog "image: cached $IMAGE_REPO:$key"
+  else
+    nlog "image: docker build $IMAGE_REPO:$key"
+    DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE_REPO:$key" "$ctx" >/dev/null
+  fi
+  docker tag "$IMAGE_REPO:$key" "$IMAGE_REF"
+  rm -rf "$ctx"
+  nlog "ready in $((SECONDS - start))s: $IMAGE_REF = $IMAGE_REPO:$key (binaries ${bin_s}s, images $((SECONDS - t))s)"
+  echo "node-image timing: binaries=${bin_s}s images=$((SECONDS - t))s"
+}
+
+cmd_regen_go_mod() {
+  local src="$HERE/control-plane/kube-apiserver/go.mod"
+  {
+    echo "// Wrapper module that builds the node binaries (kubelet, kube-controller-manager, kube-scheduler,"
+    echo "// kube-proxy) of Kubernetes v${KUBERNETES_VERSION} from the Go module proxy. Generated by"
+    echo "// 'hack/node-image.sh regen-go-mod' from hack/control-plane/kube-apiserver/go.mod: the same pins"
+    echo "// and replace lines (every staging module mapped to its published release); see docs/e2e.md."
+    echo "module apqn.dev/hack/node-image/k8s"
+    echo
+    awk '$1 == "go" || $1 == "godebug" { print; print "" }' "$src"
+    echo "tool ("
+    printf '\tk8s.io/kubernetes/cmd/%s\n' "${NODE_BINARIES[@]}"
+    echo ")"
+    echo
+    echo "require k8s.io/kubernetes v${KUBERNETES_VERSION}"
+    echo
+    sed -n '/^replace (/,/^)/p' "$src"
+  } >"$NODE_MOD/go.mod"
+  rm -f "$NODE_MOD/go.sum"
+  (cd "$NODE_MOD" && GOWORK=off GOFLAGS=-mod=mod go mod tidy)
+  nlog "regenerated $NODE_MOD/go.{mod,sum}; commit them"
+}
+
+main() {
+  mkdir -p "$NODE_CACHE"
+  case "${1:-}" in
+    build) cmd_build ;;
+    binaries) cmd_binaries ;;
+    rootfs) ensure_rootfs ;;
+    ref) echo "$IMAGE_REF" ;;
+    regen-go-mod) cmd_regen_go_mod ;;
+    -h | --help | help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+main "$@"; exit $?

@@ -1,0 +1,100 @@
+package dev.apqn.e2e.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster itself, before anything of ours runs on it: both nodes Ready on the pinned kubelet,
+ * and real pods on each node that reach the API server through the {@code kubernetes} Service and
+ * a pod on the other node (what the agent and controller pods will need).
+ */
+@WithNodeCluster
+class TwoNodeClusterE2E {
+
+    static final String NS = "e2e-smoke";
+    /** Built by make node-image from Debian's busybox-static and imported by every node at start. */
+    static final String BUSYBOX = "apqn.dev/e2e/busybox:1";
+    static final Duration WAIT = Duration.ofMinutes(2);
+
+    @BeforeAll
+    static void namespace(KubernetesClient client) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+                .serverSideApply();
+    }
+
+    @AfterAll
+    static void cleanUp(KubernetesClient client) {
+        client.namespaces().withName(NS).delete();
+    }
+
+    @Test
+    void bothNodesAreReadyOnThePinnedKubelet(NodeCluster cluster, KubernetesClient client) {
+        assertThat(cluster.nodeNames()).hasSize(2);
+        List<Node> nodes = client.nodes().list().getItems();
+        assertThat(nodes).extracting(n -> n.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(cluster.nodeNames());
+        assertThat(nodes).allSatisfy(n -> {
+            assertThat(OfflineNodeCluster.ready(n)).as("%s Ready", n.getMetadata().getName()).isTrue();
+            assertThat(n.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v1.34.4");
+            assertThat(n.getStatus().getNodeInfo().getContainerRuntimeVersion()).startsWith("containerd://");
+        });
+    }
+
+    @Test
+    void podsOnEachNodeReachTheApiServerServiceAndAPodOnTheOtherNode(NodeCluster cluster, KubernetesClient client) {
+        String serverNode = cluster.nodeNames().get(0);
+        Pod server = client.pods().inNamespace(NS).resource(pod("web", serverNode,
+                "mkdir -p /www && echo served-by-$(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www")
+                .editSpec().withRestartPolicy("Always").endSpec().build()).create();
+        server = client.pods().inNamespace(NS).withName("web").waitUntilCondition(
+                p -> p.getStatus() != null && p.getStatus().getPodIP() != null && "Running".equals(p.getStatus().getPhase()),
+                WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        String webIp = server.getStatus().getPodIP();
+
+        for (String node : cluster.nodeNames()) {
+            String name = "client-" + node;
+            client.pods().inNamespace(NS).resource(pod(name, node,
+                    // the kubernetes Service's address comes from the env the kubelet sets. A TCP connect
+                    // only: busybox-static's https client crashes (Debian's build), the chart test
+                    // covers real API calls from pods
+                    "timeout 10 nc $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT </dev/null && echo api-service-reachable;"
+                            + " wget -q -T 5 -O - http://" + webIp + ":8080/")
+                    .build()).create();
+            await(name + " finished").atMost(WAIT).until(() -> {
+                Pod p = client.pods().inNamespace(NS).withName(name).get();
+                return p.getStatus() != null && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase());
+            });
+            Pod done = client.pods().inNamespace(NS).withName(name).get();
+            String log = client.pods().inNamespace(NS).withName(name).getLog();
+            assertThat(done.getSpec().getNodeName()).isEqualTo(node);
+            assertThat(done.getStatus().getPhase()).as("%s on %s, log:%n%s", name, node, log).isEqualTo("Succeeded");
+            assertThat(log).contains("api-service-reachable").contains("served-by-web");
+        }
+    }
+
+    /** A busybox pod pinned to a node through the scheduler (nodeSelector), run once. */
+    static PodBuilder pod(String name, String node, String script) {
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withNodeSelector(java.util.Map.of("kubernetes.io/hostname", node))
+                .withTerminationGracePeriodSeconds(1L)
+                .addNewContainer()
+                .withName("main").withImage(BUSYBOX).withImagePullPolicy("Never")
+                .withCommand("sh", "-c", script)
+                .endContainer()
+                .endSpec();
+    }
+}
