@@ -93,6 +93,7 @@ ensure_rootfs() {
   fi
   command -v debootstrap >/dev/null 2>&1 || {
     nlog "installing debootstrap (apt-get)"
+    apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 debootstrap >/dev/null
   }
   mkdir -p "$NODE_CACHE/rootfs"
@@ -211,6 +212,11 @@ DOCKERFILE
     DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE_REPO:$key" "$ctx" >/dev/null
   fi
   docker tag "$IMAGE_REPO:$key" "$IMAGE_REF"
+  # earlier builds' images are ~750 MB each: keep only this one
+  local old
+  for old in $(docker images "$IMAGE_REPO" --format '{{.Tag}}' | grep -vxF -e "$key" -e "v${KUBERNETES_VERSION}"); do
+    docker rmi "$IMAGE_REPO:$old" >/dev/null 2>&1 && nlog "image: removed the earlier build $IMAGE_REPO:$old"
+  done
   rm -rf "$ctx"
   nlog "ready in $((SECONDS - start))s: $IMAGE_REF = $IMAGE_REPO:$key (binaries ${bin_s}s, images $((SECONDS - t))s)"
   echo "node-image timing: binaries=${bin_s}s images=$((SECONDS - t))s"

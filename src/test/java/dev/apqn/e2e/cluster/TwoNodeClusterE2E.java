@@ -56,20 +56,25 @@ class TwoNodeClusterE2E {
         String serverNode = cluster.nodeNames().get(0);
         Pod server = client.pods().inNamespace(NS).resource(pod("web", serverNode,
                 "mkdir -p /www && echo served-by-$(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www")
-                .editSpec().withRestartPolicy("Always").endSpec().build()).create();
+                .editSpec().withRestartPolicy("Always")
+                .editFirstContainer().withNewReadinessProbe().withNewTcpSocket().withNewPort(8080).endTcpSocket()
+                .withPeriodSeconds(1).endReadinessProbe().endContainer()
+                .endSpec().build()).create();
+        // Ready: the kubelet's probe connected, so httpd listens
         server = client.pods().inNamespace(NS).withName("web").waitUntilCondition(
-                p -> p.getStatus() != null && p.getStatus().getPodIP() != null && "Running".equals(p.getStatus().getPhase()),
+                p -> p.getStatus() != null && p.getStatus().getPodIP() != null && p.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
                 WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         String webIp = server.getStatus().getPodIP();
 
         for (String node : cluster.nodeNames()) {
             String name = "client-" + node;
             client.pods().inNamespace(NS).resource(pod(name, node,
-                    // the kubernetes Service's address comes from the env the kubelet sets. A TCP connect
-                    // only: busybox-static's https client crashes (Debian's build), the chart test
-                    // covers real API calls from pods
+                    // the kubernetes Service's address comes from the env the kubelet sets. nc, not wget:
+                    // Debian's busybox-static wget crashes (static glibc resolver). A TCP connect to the
+                    // API server; the chart test covers real API calls from pods.
                     "timeout 10 nc $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT </dev/null && echo api-service-reachable;"
-                            + " wget -q -T 5 -O - http://" + webIp + ":8080/")
+                            + " printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 10 nc " + webIp + " 8080")
                     .build()).create();
             await(name + " finished").atMost(WAIT).until(() -> {
                 Pod p = client.pods().inNamespace(NS).withName(name).get();
