@@ -24,8 +24,10 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -197,10 +199,10 @@ class ChartOnClusterE2E {
     }
 
     /** Waits; on timeout the failure names every pod of the release with its state and log tail. */
-    static void awaitWithDiagnostics(KubernetesClient client, String what, java.util.concurrent.Callable<Boolean> done) {
+    static void awaitWithDiagnostics(KubernetesClient client, String what, Callable<Boolean> done) {
         try {
             await(what).atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(done);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             throw new AssertionError(what + " not reached within " + WAIT + "; pods:\n" + podReport(client), e);
         }
     }

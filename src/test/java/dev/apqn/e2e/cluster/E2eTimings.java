@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -20,7 +21,7 @@ final class E2eTimings {
     }
 
     static String seconds(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1fs", nanos / 1e9);
+        return String.format(Locale.ROOT, "%.1fs", nanos / 1e9);
     }
 
     static void record(Path workDir, String phase, long nanos) {

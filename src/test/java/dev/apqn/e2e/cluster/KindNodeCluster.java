@@ -68,7 +68,8 @@ public final class KindNodeCluster implements NodeCluster {
 
     @Override
     public void loadImage(Path tar) {
-        String inNode = "/tmp/" + tar.getFileName();
+        // not /tmp: kind mounts a tmpfs there, which hides what Docker's copy API writes
+        String inNode = "/var/" + tar.getFileName();
         kind.copyFileToContainer(MountableFile.forHostPath(tar), inNode);
         var r = exec(nodeNames().get(0), "ctr", "-n", "k8s.io", "images", "import", inNode);
         if (r.exitCode() != 0) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -49,7 +50,7 @@ public final class OfflineNodeCluster implements NodeCluster {
         this.image = image;
         this.workDir = workDir;
         this.network = Network.builder()
-                .createNetworkCmdModifier(cmd -> cmd.withLabels(java.util.Map.of(NodeContainer.LABEL, "network",
+                .createNetworkCmdModifier(cmd -> cmd.withLabels(Map.of(NodeContainer.LABEL, "network",
                         NodeContainer.OWNER_LABEL, Long.toString(ProcessHandle.current().pid()))))
                 .build();
     }
@@ -167,7 +168,9 @@ public final class OfflineNodeCluster implements NodeCluster {
 
     @Override
     public void loadImage(Path tar) {
-        String inNode = "/tmp/" + tar.getFileName();
+        // on the /var volume: Docker's copy API writes into the container's root layer, under which a
+        // tmpfs (/tmp, /run) hides the file
+        String inNode = "/var/lib/apqn-images/" + tar.getFileName();
         for (NodeContainer node : nodes) {
             node.copyFileToContainer(MountableFile.forHostPath(tar), inNode);
             execOrThrow(node, "ctr", "-n", "k8s.io", "images", "import", inNode);

@@ -8,11 +8,17 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
 
 /**
  * The cluster itself, before anything of ours runs on it: both nodes Ready on the pinned kubelet,
@@ -28,7 +34,10 @@ class TwoNodeClusterE2E {
     static final Duration WAIT = Duration.ofMinutes(2);
 
     @BeforeAll
-    static void namespace(KubernetesClient client) {
+    static void namespace(NodeCluster cluster, KubernetesClient client) {
+        if (cluster.nodeNames().size() < 2) {
+            NodeClusterExtension.skip("needs the two-node offline cluster; " + cluster.describe());
+        }
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .serverSideApply();
     }
@@ -64,7 +73,7 @@ class TwoNodeClusterE2E {
         server = client.pods().inNamespace(NS).withName("web").waitUntilCondition(
                 p -> p.getStatus() != null && p.getStatus().getPodIP() != null && p.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus())),
-                WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                WAIT.toMillis(), TimeUnit.MILLISECONDS);
         String webIp = server.getStatus().getPodIP();
 
         for (String node : cluster.nodeNames()) {
@@ -88,13 +97,45 @@ class TwoNodeClusterE2E {
         }
     }
 
+    /**
+     * An image that exists only after the cluster started (a new tag of the busybox image, saved by
+     * the Docker engine) reaches every node through {@link NodeCluster#loadImage} and runs there
+     * without a registry: how a test loads an image it builds itself.
+     */
+    @Test
+    void anImageLoadedAfterStartRunsOnEveryNode(NodeCluster cluster, KubernetesClient client) throws Exception {
+        var docker = DockerClientFactory.lazyClient();
+        String repo = "apqn.dev/e2e/loaded-after-start";
+        docker.tagImageCmd(BUSYBOX, repo, "1").exec();
+        Path tar = Path.of("target/e2e/loaded-after-start.tar");
+        try (var in = docker.saveImageCmd(repo + ":1").exec()) {
+            Files.copy(in, tar, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            docker.removeImageCmd(repo + ":1").exec();
+        }
+        cluster.loadImage(tar);
+
+        for (String node : cluster.nodeNames()) {
+            String name = "loaded-" + node;
+            client.pods().inNamespace(NS).resource(pod(name, node, "echo ran-on-$0").build()
+                    .edit().editSpec().editFirstContainer().withImage(repo + ":1").addToArgs(node).endContainer()
+                    .endSpec().build()).create();
+            await(name + " finished").atMost(WAIT).until(() -> {
+                Pod p = client.pods().inNamespace(NS).withName(name).get();
+                return p.getStatus() != null && List.of("Succeeded", "Failed").contains(p.getStatus().getPhase());
+            });
+            assertThat(client.pods().inNamespace(NS).withName(name).get().getStatus().getPhase()).isEqualTo("Succeeded");
+            assertThat(client.pods().inNamespace(NS).withName(name).getLog()).contains("ran-on-" + node);
+        }
+    }
+
     /** A busybox pod pinned to a node through the scheduler (nodeSelector), run once. */
     static PodBuilder pod(String name, String node, String script) {
         return new PodBuilder()
                 .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
-                .withNodeSelector(java.util.Map.of("kubernetes.io/hostname", node))
+                .withNodeSelector(Map.of("kubernetes.io/hostname", node))
                 .withTerminationGracePeriodSeconds(1L)
                 .addNewContainer()
                 .withName("main").withImage(BUSYBOX).withImagePullPolicy("Never")
