@@ -34,6 +34,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The chart as a user installs it, on real kubelets, from the operator image tar ({@code
@@ -44,6 +46,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @WithNodeCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ChartOnClusterE2E {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChartOnClusterE2E.class);
 
     static final String NS = "apqn-system";
     static final String TENANT = "e2e-payroll";
@@ -111,6 +115,7 @@ class ChartOnClusterE2E {
         spec.setAdapters(List.of(5));
         spec.setDomains(List.of(4, 6));
         r.setSpec(spec);
+        long created = System.nanoTime();
         client.resource(r).create();
 
         var reservation = client.resources(APQNReservation.class).inNamespace(TENANT).withName("hsm");
@@ -118,6 +123,7 @@ class ChartOnClusterE2E {
             var x = reservation.get();
             return x.getStatus() != null && x.getStatus().getPhase() == Phase.Ready;
         });
+        LOG.info("reservation Ready {} after create", E2eTimings.seconds(System.nanoTime() - created));
         var ready = reservation.get().getStatus();
         assertThat(ready.getApqnSummary()).isEqualTo("05.0004,05.0006");
         String uuid = ready.getMdevUuid();
@@ -128,13 +134,16 @@ class ChartOnClusterE2E {
             assertThat(state.getReservedApqns()).isEqualTo(2);
         });
 
+        long deleted = System.nanoTime();
         reservation.delete();
         await("reservation gone").atMost(WAIT).until(() -> reservation.get() == null);
+        LOG.info("reservation released and gone {} after delete", E2eTimings.seconds(System.nanoTime() - deleted));
         await("queues back with the host on " + node).atMost(WAIT).untilAsserted(() -> {
             var state = client.resources(APNodeState.class).withName(node).get().getStatus();
             assertThat(state.getMdevs()).extracting(MdevStatus::getUuid).doesNotContain(uuid);
             assertThat(state.getReservedApqns()).isZero();
         });
+        LOG.info("APNodeState {} shows the queues back {} after delete", node, E2eTimings.seconds(System.nanoTime() - deleted));
     }
 
     @Test
