@@ -152,7 +152,12 @@ ensure_busybox_image() {
   key="$(basename "$ROOTFS_TAR" .tar)"
   out="$NODE_CACHE/images/busybox-$key.tar"
   BUSYBOX_TAR="$out"
-  [[ -s "$out" ]] && { nlog "busybox image: cached ($out)"; return 0; }
+  if [[ -s "$out" ]]; then
+    # tests also tag it in the engine (TwoNodeClusterE2E loads a re-tagged copy after start)
+    docker image inspect "$BUSYBOX_REF" >/dev/null 2>&1 || docker load -q -i "$out" >/dev/null
+    nlog "busybox image: cached ($out)"
+    return 0
+  fi
   dir="$(mktemp -d "$NODE_CACHE/images/.busybox.XXXXXX")"
   mkdir -p "$dir/bin" "$dir/tmp"
   tar -xOf "$ROOTFS_TAR" ./usr/bin/busybox >"$dir/bin/busybox"
