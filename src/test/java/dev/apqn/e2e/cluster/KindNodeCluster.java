@@ -2,6 +2,7 @@ package dev.apqn.e2e.cluster;
 
 import com.dajudge.kindcontainer.KindContainer;
 import com.dajudge.kindcontainer.KindContainerVersion;
+import com.github.dockerjava.api.exception.NotFoundException;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -10,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.utility.MountableFile;
 
@@ -38,8 +41,37 @@ public final class KindNodeCluster implements NodeCluster {
         this.client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(admin)).build();
     }
 
+    private static final KindContainerVersion VERSION = KindContainerVersion.VERSION_1_34_0;
+
+    /**
+     * Null when the kindest/node image is in the Docker engine or can be pulled within a minute;
+     * otherwise why not. Without this check Testcontainers retries the pull for minutes.
+     */
+    static String whyUnavailable() {
+        // the name only: the container's getDockerImageName() would already pull
+        String image = VERSION.toImageSpec().getImage().asCanonicalNameString();
+        var docker = DockerClientFactory.lazyClient();
+        try {
+            docker.inspectImageCmd(image).exec();
+            return null;
+        } catch (NotFoundException absent) {
+            try {
+                if (docker.pullImageCmd(image).start().awaitCompletion(1, TimeUnit.MINUTES)) {
+                    return null;
+                }
+                return image + " was not pulled within a minute";
+            } catch (RuntimeException e) {
+                return image + " cannot be pulled (" + e.getMessage().strip() + "): without a registry use the"
+                        + " offline node image (the default, -Dapqn.e2e.cluster=offline)";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted while pulling " + image;
+            }
+        }
+    }
+
     public static KindNodeCluster start(List<Path> imageTars, Path workDir) {
-        KindContainer<?> kind = new KindContainer<>(KindContainerVersion.VERSION_1_34_0);
+        KindContainer<?> kind = new KindContainer<>(VERSION);
         try {
             kind.start();
             var cluster = new KindNodeCluster(kind, workDir);

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -30,7 +32,7 @@ import org.testcontainers.utility.DockerImageName;
  * operator image tar loaded into every node (default {@value #DEFAULT_IMAGE_TAR});
  * {@code apqn.e2e.required=true} turns every skip into a failure (CI).
  */
-public final class NodeClusterExtension implements BeforeAllCallback, ParameterResolver {
+public final class NodeClusterExtension implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeClusterExtension.class);
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NodeClusterExtension.class);
@@ -54,27 +56,32 @@ public final class NodeClusterExtension implements BeforeAllCallback, ParameterR
         Assumptions.abort(reason);
     }
 
+    /**
+     * Disables the class (reported as skipped, reason logged) where no cluster can start; decided
+     * once per JVM. A condition rather than an abort in beforeAll, so the skip is counted.
+     */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        String reason = context.getRoot().getStore(NS)
+                .computeIfAbsent(Availability.class, k -> new Availability(whyUnavailable()), Availability.class)
+                .reason();
+        if (reason == null) {
+            return ConditionEvaluationResult.enabled("a cluster can start here");
+        }
+        if (Boolean.getBoolean("apqn.e2e.required")) {
+            throw new IllegalStateException(reason + " (apqn.e2e.required=true)");
+        }
+        LOG.warn("skipping {}: {}", context.getDisplayName(), reason);
+        return ConditionEvaluationResult.disabled(reason);
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         shared(context);
     }
 
     private static NodeCluster shared(ExtensionContext context) {
-        var store = context.getRoot().getStore(NS);
-        var unavailable = store.get(Unavailable.class, Unavailable.class);
-        if (unavailable != null) {
-            skip(unavailable.reason());
-        }
-        var started = store.get(Shared.class, Shared.class);
-        if (started == null) {
-            String reason = whyUnavailable();
-            if (reason != null) {
-                store.put(Unavailable.class, new Unavailable(reason));
-                skip(reason);
-            }
-            started = store.computeIfAbsent(Shared.class, k -> Shared.start(), Shared.class);
-        }
-        return started.cluster();
+        return context.getRoot().getStore(NS).computeIfAbsent(Shared.class, k -> Shared.start(), Shared.class).cluster();
     }
 
     /** Null when a cluster can start here; otherwise the reason, in words a developer can act on. */
@@ -84,7 +91,7 @@ public final class NodeClusterExtension implements BeforeAllCallback, ParameterR
                     + "): start one with `eval \"$(hack/docker.sh ensure)\"` or run `make e2e`";
         }
         if (kind()) {
-            return null;
+            return KindNodeCluster.whyUnavailable();
         }
         String image = nodeImage();
         try {
@@ -115,7 +122,8 @@ public final class NodeClusterExtension implements BeforeAllCallback, ParameterR
         return parameter.getParameter().getType() == NodeCluster.class ? cluster : cluster.client();
     }
 
-    private record Unavailable(String reason) {
+    /** Why no cluster can start here, or null: checked once per JVM. */
+    private record Availability(String reason) {
     }
 
     /** Store value: JUnit closes it when the root context closes, which removes the cluster. */
