@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
+import dev.apqn.apbus.ApMask;
 import dev.apqn.apbus.Errno;
 import dev.apqn.gitops.ArgoHealthScript.Health;
 import dev.apqn.status.Conditions;
@@ -59,6 +60,26 @@ class NodeStateHealthTest {
 
         node.agentPass();
         assertThat(health.assess(node.state)).isEqualTo(new Health("Healthy", "The node matches its plan"));
+    }
+
+    @Test
+    void aNodeWhoseInventoryChangedUnderItsPlanIsProgressingUntilReplanned() throws Exception {
+        var node = z16();
+        node.agentPass();
+        APQNReservation r = SimulatedNode.sample("reservation-explicit.yaml");
+        node.plan(r);
+        node.agentPass();
+        // the LPAR loses adapter 5 (its host configuration changes): the plan was made for another inventory
+        node.kernel.setHostConfiguration(ApMask.fromRange(0, 4).or(ApMask.of(6)), ApMask.fromRange(0, 15),
+                ApMask.fromRange(0, 15));
+        node.kernel.scan();
+        node.agentPass();
+        Health stale = health.assess(node.state);
+        assertThat(Conditions.find(node.state.getStatus().getConditions(), Conditions.PLAN_STALE).orElseThrow().getStatus())
+                .isEqualTo("True");
+        assertThat(stale.status()).isEqualTo("Progressing");
+        assertThat(stale.message()).isEqualTo(
+                Conditions.find(node.state.getStatus().getConditions(), Conditions.READY).orElseThrow().getMessage());
     }
 
     @Test
