@@ -18,9 +18,10 @@ control-plane: ## Build or reuse the pinned kube-apiserver, etcd and kubectl (ca
 	hack/control-plane.sh ensure
 
 .PHONY: generate
-generate: control-plane ## Regenerate crds/ from the Java API classes, then the chart's crds/ and deploy/ from the chart
+generate: control-plane ## Regenerate crds/ from the Java API classes, the chart's crds/ and deploy/ from the chart, deploy/argocd's argocd-cm patch
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.apqn.api.CrdGenerator -Dexec.classpathScope=test -Dexec.args=crds
 	hack/render-manifests.sh
+	hack/argocd-cm.sh
 
 .PHONY: test
 test: control-plane ## Run every test: unit (*Test) and API-server (*IT)
