@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -ntp -Dstyle.color=never
 PROFILE ?= src/main/resources/profiles/mask-mode-apconfig.yaml
+# The container image (`make image`): built by Jib in the Maven run, labelled with this commit, on the
+# local base image of hack/base-image.sh; written to target/image/apqn-operator-image.tar.
+IMAGE_REVISION = $(shell git rev-parse HEAD)
+IMAGE_FLAGS = -Dquarkus.container-image.build=true -Dimage.revision=$(IMAGE_REVISION) \
+	-Dquarkus.jib.base-jvm-image=tar://$(shell hack/base-image.sh path)
 
 .DEFAULT_GOAL := help
 
@@ -23,9 +28,22 @@ generate: control-plane ## Regenerate crds/ from the Java API classes, the chart
 	hack/render-manifests.sh
 	hack/argocd-cm.sh
 
+.PHONY: base-image
+base-image: ## Build or reuse the local Java 17 base image tar (Debian packages, cached outside the repo; FORCE=1 rebuilds)
+	hack/base-image.sh ensure
+
+.PHONY: image
+image: base-image ## Build the operator image (no Docker daemon, no registry): target/image/apqn-operator-image.tar
+	$(MVN) package -DskipTests $(IMAGE_FLAGS)
+
+.PHONY: image-release
+image-release: ## Build linux/amd64+linux/s390x on the digest-pinned registry base and push to ghcr.io (needs registry + credentials)
+	@git diff --quiet HEAD || { echo "image-release: uncommitted changes; the image's revision label would lie" >&2; exit 1; }
+	$(MVN) package -DskipTests -Pimage-release -Dimage.revision=$(IMAGE_REVISION)
+
 .PHONY: test
-test: control-plane ## Run every test: unit (*Test) and API-server (*IT)
-	$(MVN) verify
+test: control-plane base-image ## Run every test: unit (*Test) and API-server (*IT), and build the image that ImageIT checks
+	$(MVN) verify $(IMAGE_FLAGS)
 
 .PHONY: unit
 unit: ## Run the unit tests (*Test) only
