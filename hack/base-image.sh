@@ -4,6 +4,8 @@
 # `docker save` format (manifest.json + config JSON + layer) in a cache OUTSIDE the repository.
 # `make image` / `make test` build the operator image on top of it with Jib (tar:// base).
 # Release images use a registry base pinned by digest instead (pom.xml, profile image-release).
+# The packages come from the suite alone (no bookworm-security): a base for our machines and CI, where
+# no registry is reachable, not for production.
 set -euo pipefail
 
 SUITE=bookworm
@@ -24,7 +26,8 @@ usage() {
 Usage: hack/base-image.sh <command>
 
 Commands:
-  ensure   build the base image tar unless the cached one is intact (FORCE=1 rebuilds)
+  ensure   build the base image tar unless the cached one is intact and from this version of the
+           script (FORCE=1 rebuilds)
   path     print the path of the base image tar
   -h       this text
 
