@@ -27,18 +27,40 @@ final class ConformanceNode {
     static final String UUID3 = "33333333-4444-4555-8666-777777777777";
 
     final SimKernel kernel;
+    /** The model's own sysfs port: its settings (call timeout) apply however the test reaches it. */
+    final SimSysfs model;
+    /** The port the rows read and write through: {@link #model} itself, or files over a FUSE mount of it. */
     final Sysfs fs;
     final KernelLevel level;
 
     ConformanceNode(SimKernel kernel) {
+        this(kernel, new SimSysfs(kernel), null);
+    }
+
+    /** A node reached through {@code fs} (null: the model's port directly). */
+    ConformanceNode(SimKernel kernel, SimSysfs model, Sysfs fs) {
         this.kernel = kernel;
-        this.fs = new SimSysfs(kernel);
+        this.model = model;
+        this.fs = fs == null ? model : fs;
         this.level = kernel.level();
+    }
+
+    /** How the rows reach a freshly booted kernel's sysfs. */
+    @FunctionalInterface
+    interface Access {
+        ConformanceNode attach(SimKernel kernel);
+
+        /** Through the in-memory {@link Sysfs} port. */
+        Access IN_MEMORY = ConformanceNode::new;
     }
 
     /** Boots the in-test profile of a level. */
     static ConformanceNode boot(KernelLevel level) {
-        return new ConformanceNode(SimKernel.boot(profile(level), 7));
+        return boot(level, Access.IN_MEMORY);
+    }
+
+    static ConformanceNode boot(KernelLevel level, Access access) {
+        return access.attach(SimKernel.boot(profile(level), 7));
     }
 
     static ConformanceNode boot(MachineProfile profile, long seed) {
@@ -95,9 +117,19 @@ final class ConformanceNode {
         }
     }
 
+    /**
+     * The port a write of {@code value} goes to. A zero-length {@code write()} never reaches a sysfs
+     * store handler (kernfs returns 0 before calling it, and FUSE does not forward it), so the rows
+     * that ask what a handler does with an empty buffer can only ask the model's port; every other
+     * write goes through {@link #fs}.
+     */
+    private Sysfs portFor(String value) {
+        return value.isEmpty() ? model : fs;
+    }
+
     void write(String path, String value) {
         try {
-            fs.write(path, value);
+            portFor(value).write(path, value);
         } catch (SysfsException e) {
             fail("[" + level + "] writing " + show(value) + " to " + path + " failed: " + e.getMessage(), e);
         }
@@ -106,7 +138,7 @@ final class ConformanceNode {
     /** Writes and returns the errno, or empty when the write succeeded. */
     Optional<Errno> tryWrite(String path, String value) {
         try {
-            fs.write(path, value);
+            portFor(value).write(path, value);
             return Optional.empty();
         } catch (SysfsException e) {
             return Optional.of(e.errno());

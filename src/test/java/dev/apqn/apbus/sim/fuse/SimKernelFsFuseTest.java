@@ -151,6 +151,18 @@ class SimKernelFsFuseTest {
     }
 
     @Test
+    void aZeroLengthWriteNeverReachesTheStoreHandler() throws Exception {
+        // as on a real kernel (sysfs_kf_write returns 0 for count 0): success, nothing changes;
+        // the model's port itself would hand the empty buffer to the handler (ap-bus.md §2.1 "empty input")
+        try (FileSysfs fs = new FileSysfs(mnt)) {
+            fs.write(APMASK, "");
+            fs.write("/sys/bus/ap/poll_thread", "");
+            assertThat(fs.read(APMASK)).isEqualTo(ALL_ONES);
+        }
+        assertThat(simkernel.kernel().apmask()).isEqualTo(ApMask.all());
+    }
+
+    @Test
     void theKernelStateOutlivesTheAgentAndARestartIsAReboot() throws Exception {
         try (FileSysfs first = new FileSysfs(mnt)) {
             first.write(APMASK, "-5\n");
