@@ -131,7 +131,11 @@ public final class SimKernelFs implements AutoCloseable {
         SimKernelFs fs = start(o.mountPoint(), MachineProfiles.resolve(o.profile()), o.seed(), o.callTimeout());
         LOG.infof("simkernel: profile %s (kernel %s), seed %d, mounted at %s in %d ms", fs.kernel().profile().name(),
                 fs.kernel().level(), o.seed(), fs.mountPoint(), (System.nanoTime() - t0) / 1_000_000);
-        Runtime.getRuntime().addShutdownHook(new Thread(fs::close, "simkernel-unmount"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            fs.close();
+            // stderr, not the logger: java.util.logging may already be shut down by its own hook
+            System.err.println("simkernel: " + fs.mountPoint() + " unmounted; the kernel's state is gone (next start = reboot)");
+        }, "simkernel-unmount"));
         fs.awaitUnmounted();
         LOG.infof("simkernel: %s is no longer mounted; exiting", fs.mountPoint());
     }
