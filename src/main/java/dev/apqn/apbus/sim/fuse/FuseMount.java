@@ -178,20 +178,20 @@ public final class FuseMount implements AutoCloseable {
 
     /** Unmounts a {@code fuse.simkernel} mount left at {@code dir} by a server that did not close it. */
     static void clearStaleMount(Path dir) {
-        if (MountTable.read().stream().anyMatch(m -> m.mountPoint().equals(dir.toString()) && m.type().equals(FS_TYPE))) {
+        if (MountEntry.read().stream().anyMatch(m -> m.mountPoint().equals(dir.toString()) && m.type().equals(FS_TYPE))) {
             LOG.warnf("%s is still mounted by an earlier simulated kernel that did not unmount it; unmounting it first", dir);
             unmount(dir);
         }
     }
 
-    /** The lines of {@code /proc/self/mounts}. */
-    record MountTable(String source, String mountPoint, String type) {
-        static List<MountTable> read() {
+    /** One line of {@code /proc/self/mounts}. */
+    record MountEntry(String source, String mountPoint, String type) {
+        static List<MountEntry> read() {
             try {
                 return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
                         .map(l -> l.split(" "))
                         .filter(f -> f.length >= 3)
-                        .map(f -> new MountTable(f[0], unescape(f[1]), f[2]))
+                        .map(f -> new MountEntry(f[0], unescape(f[1]), f[2]))
                         .toList();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read /proc/self/mounts", e);

@@ -30,7 +30,7 @@ public final class FuseRequirement {
 
     /** True if {@code dir} is a mount point of the simulated kernel's file system. */
     public static boolean mounted(Path dir) {
-        return FuseMount.MountTable.read().stream()
+        return FuseMount.MountEntry.read().stream()
                 .anyMatch(m -> m.mountPoint().equals(dir.toAbsolutePath().normalize().toString()));
     }
 }
