@@ -108,7 +108,8 @@ class SimKernelFsFuseTest {
 
     @Test
     void oneWriteIsOneStoreCall() throws Exception {
-        // "+1-1" in one store keeps adapter 1; split at any point it would be two different writes
+        // the bus's scans counter counts store calls of its attribute: one write() must raise it by
+        // exactly one; a relative list is applied by one store as one unit
         try (FileSysfs fs = new FileSysfs(mnt)) {
             fs.write(APMASK, "-5,-6\n");
             assertThat(fs.read(APMASK)).isEqualTo(ApMask.all().without(5).without(6).toSysfs());
