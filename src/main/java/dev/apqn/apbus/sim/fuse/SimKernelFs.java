@@ -23,7 +23,7 @@ import java.util.Objects;
  * <p>Run as its own small program ({@link #main}), not as a role of the Quarkus application: it
  * needs neither Kubernetes credentials nor an HTTP server, and it runs privileged (mounting), so
  * it should carry as little as possible. From the image (fast-jar layout):
- * {@code java -cp '/deployments/app/*:/deployments/lib/main/*' dev.apqn.apbus.sim.fuse.SimKernelFs
+ * {@code java -cp '/deployments/app/*:/deployments/lib/boot/*:/deployments/lib/main/*' dev.apqn.apbus.sim.fuse.SimKernelFs
  * --mount /var/run/apqn-simkernel --profile mask-mode-apconfig --seed 1}.
  *
  * <p>Blocking calls (a held write, an mdev remove while a guest holds the device) wait up to the
