@@ -10,6 +10,7 @@ import dev.apqn.apbus.sim.MachineProfile;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.apbus.tools.Lszcrypt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,17 @@ class SimKernelFsFuseTest {
                 .isEqualTo(ApMask.all().without(6).toSysfs());
         assertThat(run("readlink", mnt.resolve("sys/devices/ap/card06/06.0002/driver").toString()))
                 .isEqualTo("../../../../bus/ap/drivers/vfio_ap\n");
+    }
+
+    @Test
+    void lszcryptReadsTheMountAsItReadsTheModel() throws Exception {
+        try (FileSysfs fs = new FileSysfs(mnt)) {
+            fs.write(APMASK, "-5\n");
+            fs.write("/sys/devices/ap/card04/04.0002/online", "0\n");
+            String throughFiles = new Lszcrypt(fs).verbose();
+            assertThat(throughFiles).isEqualTo(new Lszcrypt(simkernel.sysfs()).verbose());
+            assertThat(throughFiles).contains("05.0003", "vfio_ap", "04.0002", "offline");
+        }
     }
 
     @Test
