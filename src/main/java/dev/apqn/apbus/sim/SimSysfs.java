@@ -223,6 +223,9 @@ public final class SimSysfs implements Sysfs {
                 if (f.writer == null) {
                     throw new SysfsException(Errno.EACCES, Operation.WRITE, path, value, path + " is read-only");
                 }
+                if (value.isEmpty()) {
+                    return null; // kernfs' sysfs_kf_write returns 0 for a zero-length write before the store handler
+                }
                 f.writer.accept(value);
                 return null;
             });

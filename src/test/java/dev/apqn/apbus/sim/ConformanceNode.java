@@ -117,19 +117,9 @@ final class ConformanceNode {
         }
     }
 
-    /**
-     * The port a write of {@code value} goes to. A zero-length {@code write()} never reaches a sysfs
-     * store handler (kernfs returns 0 before calling it, and FUSE does not forward it), so the rows
-     * that ask what a handler does with an empty buffer can only ask the model's port; every other
-     * write goes through {@link #fs}.
-     */
-    private Sysfs portFor(String value) {
-        return value.isEmpty() ? model : fs;
-    }
-
     void write(String path, String value) {
         try {
-            portFor(value).write(path, value);
+            fs.write(path, value);
         } catch (SysfsException e) {
             fail("[" + level + "] writing " + show(value) + " to " + path + " failed: " + e.getMessage(), e);
         }
@@ -138,7 +128,7 @@ final class ConformanceNode {
     /** Writes and returns the errno, or empty when the write succeeded. */
     Optional<Errno> tryWrite(String path, String value) {
         try {
-            portFor(value).write(path, value);
+            fs.write(path, value);
             return Optional.empty();
         } catch (SysfsException e) {
             return Optional.of(e.errno());

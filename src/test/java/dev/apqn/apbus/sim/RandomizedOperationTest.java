@@ -185,9 +185,7 @@ class RandomizedOperationTest {
 
         private Optional<Errno> write(String path, String value) {
             try {
-                // a zero-length write() never reaches a store handler through files (kernfs and FUSE
-                // both answer it themselves): the handler's answer to an empty buffer is the model's
-                (value.isEmpty() ? model : fs).write(path, value);
+                fs.write(path, value);
                 return Optional.empty();
             } catch (SysfsTimeoutException e) {
                 return Optional.of(Errno.ETIMEDOUT);
