@@ -60,6 +60,8 @@ class AgentProcessIT {
             await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> agent.live().code() == 200
                     && admin.resources(Lease.class).inNamespace(system).withName(AgentLease.name(node)).get() != null);
             System.out.printf("AgentProcessIT: agent live with its Lease %d ms after its start%n", ms(t0));
+            // started (no longer "starting"), and without an APNodeState it has no status to write: not ready
+            await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> !agent.ready().body().contains("starting"));
             assertThat(admin.resources(APNodeState.class).withName(node).get()).isNull();
             RoleProcess.Answer notReady = agent.ready();
             assertThat(notReady.code()).as("no APNodeState, no status: not ready").isEqualTo(503);

@@ -65,15 +65,21 @@ class ControllerProcessIT {
     void theStandbyIsReadyAndLeadsAtOnceWhenTheLeaderIsTerminated() throws Exception {
         String a = "ctl-a-" + system.substring(system.length() - 4);
         String b = "ctl-b-" + system.substring(system.length() - 4);
-        List<String> holders = new CopyOnWriteArrayList<>();
-        Watch watch = null;
-        try (RoleProcess leader = controller(a); RoleProcess standby = controller(b)) {
+        try (RoleProcess leader = controller(a)) {
             long t0 = System.nanoTime();
             await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> leader.ready().code() == 200);
             System.out.printf("ControllerProcessIT: %s ready %d ms after its start%n", a, ms(t0));
             await().atMost(START).until(() -> a.equals(holder()));
             assertThat(leader.ready().body()).contains("informer caches synced").contains("leader");
+            takeOver(leader, a, b);
+        }
+    }
 
+    /** Starts the standby {@code b} beside the ready leader {@code a}, then terminates the leader. */
+    void takeOver(RoleProcess leader, String a, String b) throws Exception {
+        List<String> holders = new CopyOnWriteArrayList<>();
+        Watch watch = null;
+        try (RoleProcess standby = controller(b)) {
             long t1 = System.nanoTime();
             await().atMost(START).pollInterval(Duration.ofMillis(100)).until(() -> standby.ready().code() == 200);
             System.out.printf("ControllerProcessIT: %s (standby) ready %d ms after its start%n", b, ms(t1));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.apqn.controller.NodeStateManager;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -25,10 +26,11 @@ class JvmSizingIT {
 
     /** The agent's JAVA_TOOL_OPTIONS (docs/operator.md); with MALLOC_ARENA_MAX=1. */
     static final String AGENT_OPTIONS = "-XX:+UseSerialGC -Xmx32m -Xmn8m -Xss256k -XX:TieredStopAtLevel=1"
-            + " -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=80m -Xshare:off -XX:-UsePerfData";
+            + " -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=80m -Xshare:off -XX:-UsePerfData"
+            + " -XX:ActiveProcessorCount=2";
     static final String AGENT_MALLOC_ARENA_MAX = "1";
     /** The controller's JAVA_TOOL_OPTIONS (docs/operator.md); with MALLOC_ARENA_MAX=2. */
-    static final String CONTROLLER_OPTIONS = "-XX:+UseSerialGC -Xmx128m -Xss512k -XX:ReservedCodeCacheSize=48m"
+    static final String CONTROLLER_OPTIONS = "-XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:ReservedCodeCacheSize=48m"
             + " -XX:MaxMetaspaceSize=96m -XX:-UsePerfData";
     static final String CONTROLLER_MALLOC_ARENA_MAX = "2";
     /** How long a ready role runs before it is measured. */
@@ -51,14 +53,15 @@ class JvmSizingIT {
                 "APQN_NAMESPACE", system,
                 "POD_NAME", pod,
                 "KUBECONFIG", accounts.kubeconfig(ProcessAccounts.CONTROLLER).toString(),
-                "APQN_CONTROLLER_NODE_SELECTOR", "apqn.process/cluster=" + system,
-                // one leader each: the measured controllers do not wait for each other's Lease
-                "APQN_LEASE_LEADER_NAME", "leader-" + pod));
+                "APQN_CONTROLLER_NODE_SELECTOR", "apqn.process/cluster=" + system));
         flags(env, options, arenas);
         return env;
     }
 
     Map<String, String> agent(String node, String options, String arenas) throws Exception {
+        // a Node the controller selects (it would delete the APNodeState of a Node that does not exist)
+        cp.adminClient().nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
+                .withLabels(Map.of("apqn.process/cluster", system)).endMetadata().build()).create();
         NodeStateManager.ensure(cp.adminClient(), node);
         Map<String, String> env = new LinkedHashMap<>(Map.of(
                 "APQN_ROLE", "agent",
@@ -108,8 +111,14 @@ class JvmSizingIT {
             assertThat(a.ready().code()).as("agent ready with %s (output: %s)", label, a.log()).isEqualTo(200);
             Thread.sleep(IDLE.toMillis()); // idle: measured once the start-up garbage has settled
             long[] rss = {c.rssKiB(), a.rssKiB()};
-            System.out.printf("JvmSizingIT: %s: controller ready after %d ms, idle RSS %s; agent ready after %d ms,"
-                    + " idle RSS %s%n", label, controllerReady, mib(rss[0]), agentReady, mib(rss[1]));
+            System.out.printf("JvmSizingIT: %s: controller (%s) ready after %d ms, idle RSS %s; agent ready after %d ms,"
+                    + " idle RSS %s%n", label, c.ready().body().contains("standby") ? "standby" : "leader", controllerReady,
+                    mib(rss[0]), agentReady, mib(rss[1]));
+            // SIGTERM: the controller gives the leader Lease back for the next one measured
+            c.terminate();
+            a.terminate();
+            c.awaitExit(Duration.ofSeconds(20));
+            a.awaitExit(Duration.ofSeconds(20));
             return rss;
         }
     }
