@@ -80,8 +80,9 @@ public final class UninstallCheck {
     }
 
     static Verdict cannotCheck(KubernetesClientException e) {
-        return new Verdict(2, "apqn uninstall check: could not list APQNReservations (HTTP " + e.getCode() + ": "
-                + e.getMessage() + "). Uninstalling is refused because reservations might still hold AP queues. Check"
+        String why = e.getCode() > 0 ? "HTTP " + e.getCode() + ": " + e.getMessage()
+                : "no answer from the API server: " + (e.getCause() != null ? e.getCause() : e.getMessage());
+        return new Verdict(2, "apqn uninstall check: could not list APQNReservations (" + why + "). Uninstalling is refused because reservations might still hold AP queues. Check"
                 + " that none exist (kubectl get apqnreservations --all-namespaces), then fix the hook's access or"
                 + " uninstall with --no-hooks.");
     }

@@ -75,5 +75,9 @@ class UninstallCheckTest {
         var v = UninstallCheck.cannotCheck(new KubernetesClientException("forbidden", 403, null));
         assertThat(v.exitCode()).isEqualTo(2);
         assertThat(v.message()).contains("HTTP 403").contains("--no-hooks");
+        var unreachable = UninstallCheck.cannotCheck(new KubernetesClientException("list failed",
+                new java.net.ConnectException("Connection refused")));
+        assertThat(unreachable.exitCode()).isEqualTo(2);
+        assertThat(unreachable.message()).contains("no answer from the API server: java.net.ConnectException: Connection refused");
     }
 }
