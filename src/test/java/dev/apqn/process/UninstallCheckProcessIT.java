@@ -56,7 +56,7 @@ class UninstallCheckProcessIT {
 
     @Test
     void passesWithoutReservationsAndRefusesNamingThemOtherwise() throws Exception {
-        Run none = check(ProcessAccounts.UNINSTALL_CHECK);
+        Run none = check(accounts.uninstallCheck());
         assertThat(none.exitCode()).isZero();
         assertThat(none.output()).contains("no APQNReservations in any namespace");
 
@@ -66,7 +66,7 @@ class UninstallCheckProcessIT {
             create(a, String.format("r-%02d", i), "z16-" + (i % 3));
         }
         create(b, "db-keys", "z17-0");
-        Run some = check(ProcessAccounts.UNINSTALL_CHECK);
+        Run some = check(accounts.uninstallCheck());
         assertThat(some.exitCode()).isEqualTo(1);
         assertThat(some.output())
                 .contains("22 APQNReservations exist")
