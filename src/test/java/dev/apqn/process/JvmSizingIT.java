@@ -3,7 +3,11 @@ package dev.apqn.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.apqn.controller.NodeStateManager;
+import dev.apqn.testing.Helm;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -15,7 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per-role JVM options the chart sets through {@code JAVA_TOOL_OPTIONS} (docs/operator.md, "JVM sizing"):
+ * The per-role JVM options the chart sets through {@code JAVA_TOOL_OPTIONS} and {@code MALLOC_ARENA_MAX}
+ * (charts/apqn-operator/values.yaml, read from there; docs/operator.md, "JVM sizing"):
  * each role, with default flags and with the documented ones, runs until ready and is measured at idle
  * (VmRSS of /proc/&lt;pid&gt;/status). What is asserted is that the documented options are accepted by the
  * JVM and the role gets ready under them; the RSS figures are printed, as they depend on the machine and
@@ -24,15 +29,12 @@ import org.junit.jupiter.api.Test;
 @WithKubeApiServer(crds = "crds")
 class JvmSizingIT {
 
-    /** The agent's JAVA_TOOL_OPTIONS (docs/operator.md); with MALLOC_ARENA_MAX=1. */
-    static final String AGENT_OPTIONS = "-XX:+UseSerialGC -Xmx32m -Xmn8m -Xss256k -XX:TieredStopAtLevel=1"
-            + " -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=80m -Xshare:off -XX:-UsePerfData"
-            + " -XX:ActiveProcessorCount=2";
-    static final String AGENT_MALLOC_ARENA_MAX = "1";
-    /** The controller's JAVA_TOOL_OPTIONS (docs/operator.md); with MALLOC_ARENA_MAX=2. */
-    static final String CONTROLLER_OPTIONS = "-XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:ReservedCodeCacheSize=48m"
-            + " -XX:MaxMetaspaceSize=96m -XX:-UsePerfData";
-    static final String CONTROLLER_MALLOC_ARENA_MAX = "2";
+    /** The chart's values: what a pod of each role gets (agent.jvmOptions, controller.mallocArenaMax, ...). */
+    static final JsonNode VALUES = chartValues();
+    static final String AGENT_OPTIONS = VALUES.at("/agent/jvmOptions").asText();
+    static final String AGENT_MALLOC_ARENA_MAX = VALUES.at("/agent/mallocArenaMax").asText();
+    static final String CONTROLLER_OPTIONS = VALUES.at("/controller/jvmOptions").asText();
+    static final String CONTROLLER_MALLOC_ARENA_MAX = VALUES.at("/controller/mallocArenaMax").asText();
     /** How long a ready role runs before it is measured. */
     static final Duration IDLE = Duration.ofSeconds(20);
 
@@ -129,5 +131,13 @@ class JvmSizingIT {
 
     static long ms(long since) {
         return Duration.ofNanos(System.nanoTime() - since).toMillis();
+    }
+
+    private static JsonNode chartValues() {
+        try {
+            return new ObjectMapper(new YAMLFactory()).readTree(Helm.chart().resolve("values.yaml").toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
