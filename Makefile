@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -ntp -Dstyle.color=never
 PROFILE ?= src/main/resources/profiles/mask-mode-apconfig.yaml
+# The container image (`make image`): built by Jib in the Maven run, labelled with this commit, on the
+# local base image of hack/base-image.sh; written to target/image/apqn-operator-image.tar.
+IMAGE_REVISION = $(shell git rev-parse HEAD)
+IMAGE_FLAGS = -Dquarkus.container-image.build=true -Dimage.revision=$(IMAGE_REVISION) \
+	-Dquarkus.jib.base-jvm-image=tar://$(shell hack/base-image.sh path)
 
 .DEFAULT_GOAL := help
 
@@ -33,9 +38,23 @@ control-plane: ## Build or reuse the pinned kube-apiserver, etcd and kubectl (ca
 	hack/control-plane.sh ensure
 
 .PHONY: generate
-generate: control-plane ## Regenerate crds/ from the Java API classes, then the chart's crds/ and deploy/ from the chart
+generate: control-plane ## Regenerate crds/ from the Java API classes, the chart's crds/ and deploy/ from the chart, deploy/argocd's argocd-cm patch
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.apqn.api.CrdGenerator -Dexec.classpathScope=test -Dexec.args=crds
 	hack/render-manifests.sh
+	hack/argocd-cm.sh
+
+.PHONY: base-image
+base-image: ## Build or reuse the local Java 17 base image tar (Debian packages, cached outside the repo; FORCE=1 rebuilds)
+	hack/base-image.sh ensure
+
+.PHONY: image
+image: base-image ## Build the operator image (no Docker daemon, no registry): target/image/apqn-operator-image.tar
+	$(MVN) package -DskipTests $(IMAGE_FLAGS)
+
+.PHONY: image-release
+image-release: ## Build linux/amd64+linux/s390x on the digest-pinned registry base and push to ghcr.io (needs registry + credentials)
+	@git diff --quiet HEAD || { echo "image-release: uncommitted changes; the image's revision label would lie" >&2; exit 1; }
+	$(MVN) package -DskipTests -Pimage-release -Dimage.revision=$(IMAGE_REVISION)
 
 # target/e2e/timing.properties collects the E2E wall time split: the node image build that preceded
 # this run (binaries, images; consumed once), then what the harness adds (cluster start, tests).
@@ -43,9 +62,9 @@ E2E_TIMING_START = mkdir -p target/e2e && rm -f target/e2e/timing.properties && 
 	if [ -f target/e2e/node-image-timing.properties ]; then mv target/e2e/node-image-timing.properties target/e2e/timing.properties; fi
 
 .PHONY: test
-test: control-plane ## Run every test: unit (*Test), API-server (*IT), and real-cluster (*E2E) where Docker and the node image are there (logged skip otherwise)
+test: control-plane base-image ## Run every test: unit (*Test), API-server (*IT; builds the image ImageIT checks), and real-cluster (*E2E) where Docker and the node image are there (logged skip otherwise)
 	@$(E2E_TIMING_START)
-	$(MVN) verify
+	$(MVN) verify $(IMAGE_FLAGS)
 	@if [ -f target/e2e/timing.properties ]; then echo "E2E wall time: $$(tr '\n' ' ' < target/e2e/timing.properties)"; fi
 
 .PHONY: docker
@@ -62,9 +81,9 @@ node-image: control-plane docker ## Build (or reuse, cached by inputs) the offli
 	@set -o pipefail; eval "$$(hack/docker.sh env)" && hack/node-image.sh build | sed -n 's/^node-image timing: //p' | tr ' ' '\n' > target/e2e/node-image-timing.properties
 
 .PHONY: e2e
-e2e: node-image ## Run the *E2E layer on a two-node cluster in Docker (IMAGE_TAR=... the operator image tar)
+e2e: node-image base-image ## Run the *E2E layer on a two-node cluster in Docker; builds the operator image first (IMAGE_TAR=... another image tar)
 	@$(E2E_TIMING_START)
-	eval "$$(hack/docker.sh env)" && $(MVN) verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -DskipITs=true \
+	eval "$$(hack/docker.sh env)" && $(MVN) verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -DskipITs=true $(IMAGE_FLAGS) \
 		$(if $(IMAGE_TAR),-Dapqn.image.tar=$(abspath $(IMAGE_TAR)),) $(E2E_ARGS)
 	@echo "E2E wall time: $$(tr '\n' ' ' < target/e2e/timing.properties)"
 

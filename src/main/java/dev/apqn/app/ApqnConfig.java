@@ -16,10 +16,20 @@ public interface ApqnConfig {
         /** The cluster controller (Deployment, leader-elected): reservations, node states, plans. */
         controller,
         /** One node's agent (DaemonSet): its own APNodeState only. */
-        agent
+        agent,
+        /**
+         * {@code uninstall-check}: the Helm chart's pre-delete hook Job; runs {@link UninstallCheck} once
+         * and exits with its code (0: no reservations, 1: some exist, 2: could not check).
+         */
+        uninstall_check;
+
+        /** Runs once and exits (a Job), rather than until stopped. */
+        public boolean oneShot() {
+            return this == uninstall_check;
+        }
     }
 
-    /** {@code apqn.role}: controller or agent. */
+    /** {@code apqn.role}: controller, agent or uninstall-check. */
     @WithDefault("controller")
     Role role();
 

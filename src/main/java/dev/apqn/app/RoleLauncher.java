@@ -2,7 +2,7 @@ package dev.apqn.app;
 
 import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.NodeAgent;
-import dev.apqn.controller.ControllerOperator;
+import dev.apqn.controller.ControllerRole;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.metrics.AgentMetrics;
 import dev.apqn.metrics.AgentMetricsSink;
@@ -12,18 +12,21 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import org.jboss.logging.Logger;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Starts exactly one role (Quarkus-free, so the switch itself is unit-tested): {@code controller}
- * builds and starts the JOSDK {@link Operator} of {@link ControllerOperator} (leader-elected);
- * {@code agent} starts this node's {@link NodeAgent} and never registers a reconciler. The Quarkus
- * extension's own operator is switched off ({@code quarkus.operator-sdk.start-operator=false}, and
- * every reconciler is {@code @Ignore}d for it).
+ * builds and starts the {@link ControllerRole} (a JOSDK {@link Operator}, leader-elected);
+ * {@code agent} starts this node's {@link NodeAgent} and never registers a reconciler;
+ * {@code uninstall-check} is not launched but {@link #runOnce run once}. The Quarkus extension's own
+ * operator is switched off ({@code quarkus.operator-sdk.start-operator=false}, and every reconciler is
+ * {@code @Ignore}d for it). {@link #readiness()} and {@link #liveness()} are the role's health.
  *
  * <p>Metrics (docs/metrics.md): given a {@link MeterRegistry} (the application's, served at
  * {@code /q/metrics}), the agent reports to an {@link AgentMetrics} on it and the controller role
@@ -35,7 +38,7 @@ public final class RoleLauncher implements AutoCloseable {
 
     /** How each role is started; replaced in tests. */
     public interface Starters {
-        Operator controller(KubernetesClient client, ControllerSettings settings);
+        ControllerRole controller(KubernetesClient client, ControllerSettings settings);
 
         NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings);
 
@@ -54,10 +57,8 @@ public final class RoleLauncher implements AutoCloseable {
     /** The production starters. */
     public static final Starters DEFAULT = new Starters() {
         @Override
-        public Operator controller(KubernetesClient client, ControllerSettings settings) {
-            Operator op = ControllerOperator.create(client, settings);
-            op.start();
-            return op;
+        public ControllerRole controller(KubernetesClient client, ControllerSettings settings) {
+            return ControllerRole.create(client, settings).start();
         }
 
         @Override
@@ -73,13 +74,17 @@ public final class RoleLauncher implements AutoCloseable {
         }
     };
 
-    private final Operator operator;
+    /** A role's health: up or not, and why (shown in the health check's data). */
+    public record Health(boolean up, String detail) {
+    }
+
+    private final ControllerRole controller;
     private final NodeAgent agent;
     private final ReservationMetrics reservationMetrics;
     private final AgentMetrics agentMetrics;
 
-    private RoleLauncher(Operator operator, NodeAgent agent, ReservationMetrics reservationMetrics, AgentMetrics agentMetrics) {
-        this.operator = operator;
+    private RoleLauncher(ControllerRole controller, NodeAgent agent, ReservationMetrics reservationMetrics, AgentMetrics agentMetrics) {
+        this.controller = controller;
         this.agent = agent;
         this.reservationMetrics = reservationMetrics;
         this.agentMetrics = agentMetrics;
@@ -98,9 +103,9 @@ public final class RoleLauncher implements AutoCloseable {
                 ControllerSettings s = controllerSettings(config);
                 LOG.infof("apqn role controller: leader election %s (Lease %s/%s)", s.leaderElection() ? "on" : "off",
                         s.leaderLeaseNamespace(), s.leaderLeaseName());
-                Operator op = starters.controller(client, s);
+                ControllerRole role = starters.controller(client, s);
                 ReservationMetrics rm = registry == null ? null : starters.reservationMetrics(client, registry);
-                yield new RoleLauncher(op, null, rm, null);
+                yield new RoleLauncher(role, null, rm, null);
             }
             case agent -> {
                 String node = config.nodeName().filter(n -> !n.isBlank()).orElseThrow(() -> new IllegalStateException(
@@ -110,7 +115,23 @@ public final class RoleLauncher implements AutoCloseable {
                 yield new RoleLauncher(null, starters.agent(client, node, config.agent(), agentSettings(config),
                         am == null ? AgentMetricsSink.NOOP : am), null, am);
             }
+            case uninstall_check -> throw new IllegalArgumentException(
+                    "apqn.role=uninstall-check runs once (RoleLauncher.runOnce); it is not launched");
         };
+    }
+
+    /**
+     * Runs a one-shot role ({@link ApqnConfig.Role#oneShot()}): prints its verdict to {@code out} and
+     * returns the process exit code.
+     */
+    public static int runOnce(ApqnConfig config, KubernetesClient client, PrintStream out) {
+        if (config.role() != ApqnConfig.Role.uninstall_check) {
+            throw new IllegalArgumentException("apqn.role=" + config.role() + " is not a one-shot role");
+        }
+        UninstallCheck.Verdict v = UninstallCheck.run(client);
+        out.println(v.message());
+        out.flush();
+        return v.exitCode();
     }
 
     public static ControllerSettings controllerSettings(ApqnConfig c) {
@@ -143,7 +164,50 @@ public final class RoleLauncher implements AutoCloseable {
     }
 
     public Optional<Operator> operator() {
-        return Optional.ofNullable(operator);
+        return Optional.ofNullable(controller).map(ControllerRole::operator);
+    }
+
+    public Optional<ControllerRole> controller() {
+        return Optional.ofNullable(controller);
+    }
+
+    /**
+     * Ready to do its work: the controller once its informers' caches are synced (leader or standby:
+     * a standby is ready to take over), the agent once it has read the inventory and its
+     * APNodeState's status on the server matches it.
+     */
+    public Health readiness() {
+        if (controller != null) {
+            List<String> unsynced = controller.unsyncedInformers();
+            String lead = controller.leadership().map(l -> l.leading() ? "leader" : "standby (leader: "
+                    + (l.leader() == null ? "none" : l.leader()) + ")").orElse("no leader election");
+            return unsynced.isEmpty() ? new Health(true, "informer caches synced; " + lead)
+                    : new Health(false, "informers not synced: " + String.join(", ", unsynced) + "; " + lead);
+        }
+        if (agent == null) {
+            return new Health(false, "no role running");
+        }
+        if (agent.statusReported()) {
+            return new Health(true, "inventory read, APNodeState " + agent.node() + " status written");
+        }
+        return new Health(false, "APNodeState " + agent.node() + " status not written yet (the controller creates"
+                + " the APNodeState for a node its node selector matches)");
+    }
+
+    /**
+     * Alive: the role's runtime is running (controller: JOSDK started, executors up; agent: not
+     * closed, its timer and worker threads up, its informer not stopped). Never asks the API server,
+     * so an API server outage does not restart the pod.
+     */
+    public Health liveness() {
+        if (controller != null) {
+            return controller.running() ? new Health(true, "controller running")
+                    : new Health(false, "controller stopped");
+        }
+        if (agent == null) {
+            return new Health(false, "no role running");
+        }
+        return agent.running() ? new Health(true, "agent running") : new Health(false, "agent stopped");
     }
 
     public Optional<NodeAgent> agent() {
@@ -165,8 +229,8 @@ public final class RoleLauncher implements AutoCloseable {
         if (reservationMetrics != null) {
             reservationMetrics.close();
         }
-        if (operator != null) {
-            operator.stop();
+        if (controller != null) {
+            controller.close();
         }
         if (agent != null) {
             agent.close();

@@ -1,13 +1,15 @@
 package dev.apqn.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 
 /**
  * The controller role as a plain JOSDK {@link Operator}: the reservation reconciler, the node-state
  * manager and collector, and (optionally) leader election with a Lease in the operator namespace.
- * Used by the Quarkus startup bean for {@code apqn.role=controller} and by the API-server tests.
+ * Used by {@link ControllerRole} (the Quarkus startup bean's {@code apqn.role=controller}) and by the
+ * API-server tests.
  */
 public final class ControllerOperator {
 
@@ -20,8 +22,9 @@ public final class ControllerOperator {
     }
 
     /**
-     * As {@link #create(KubernetesClient, ControllerSettings)}; {@code exitOnLostLeadership} false only
-     * in tests (a controller that lost its lease must not keep reconciling, so production exits).
+     * As {@link #create(KubernetesClient, ControllerSettings)}; {@code exitOnLostLeadership} is JOSDK's
+     * own exit (it blocks when the leadership ends inside the JVM's shutdown, so the application runs
+     * {@link ControllerRole} instead); false in tests that stop the operator themselves.
      */
     public static Operator create(KubernetesClient client, ControllerSettings settings, boolean exitOnLostLeadership) {
         Operator operator = new Operator(o -> {
@@ -30,9 +33,29 @@ public final class ControllerOperator {
                 o.withLeaderElectionConfiguration(leaderElection(settings, exitOnLostLeadership));
             }
         });
+        register(operator, settings);
+        return operator;
+    }
+
+    private static void register(Operator operator, ControllerSettings settings) {
         operator.register(new ReservationReconciler(settings));
         operator.register(new NodeStateManager(settings));
         operator.register(new NodeStateCollector());
+    }
+
+    /**
+     * As {@link #create(KubernetesClient, ControllerSettings)}, the end of the leadership decided by
+     * {@code leadership} (JOSDK's own exit is off: it would block inside the JVM's shutdown, see
+     * {@link Leadership}); null only without leader election.
+     */
+    static Operator create(KubernetesClient client, ControllerSettings settings, Leadership leadership) {
+        Operator operator = new Operator(o -> {
+            o.withKubernetesClient(client).withCloseClientOnStop(false);
+            if (settings.leaderElection()) {
+                o.withLeaderElectionConfiguration(leaderElection(settings, false, leadership.callbacks()));
+            }
+        });
+        register(operator, settings);
         return operator;
     }
 
@@ -41,7 +64,12 @@ public final class ControllerOperator {
     }
 
     static LeaderElectionConfiguration leaderElection(ControllerSettings s, boolean exitOnLostLeadership) {
+        return leaderElection(s, exitOnLostLeadership, null);
+    }
+
+    private static LeaderElectionConfiguration leaderElection(ControllerSettings s, boolean exitOnLostLeadership,
+                                                              LeaderCallbacks callbacks) {
         return new LeaderElectionConfiguration(s.leaderLeaseName(), s.leaderLeaseNamespace(), s.leaseDuration(),
-                s.renewDeadline(), s.retryPeriod(), s.identity(), null, exitOnLostLeadership);
+                s.renewDeadline(), s.retryPeriod(), s.identity(), callbacks, exitOnLostLeadership);
     }
 }

@@ -366,13 +366,13 @@ public final class Planner {
                 refuse(r, ReasonCode.NamespaceNotGranted, "namespace " + r.namespace() + " may not reserve " + bad
                         + (g.isEmpty() ? " (APQNPolicy " + policy.name() + " grants it nothing)"
                                 : " (APQNPolicy " + policy.name() + " grants it " + g.get().describe() + ")")
-                        + "; choose granted APQNs in spec.apqns or ask the admin to extend spec.namespaceGrants", bad);
+                        + "; choose granted APQNs in spec.apqns or ask the admin to extend the policy's spec.grants", bad);
                 return;
             }
             apqns.stream().filter(q -> !own.contains(q) && keptSet.contains(q)).forEach(bad::add);
             if (!bad.isEmpty()) {
                 refuse(r, ReasonCode.PolicyKept, "spec.apqns " + bad + " are kept for the host by APQNPolicy "
-                        + policy.name() + " (spec.hostKept); choose other APQNs or ask the admin to release them", bad);
+                        + policy.name() + " (spec.hostKeep); choose other APQNs or ask the admin to release them", bad);
                 return;
             }
             SortedMap<Apqn, String> contested = new TreeMap<>();

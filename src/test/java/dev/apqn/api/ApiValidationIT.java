@@ -75,6 +75,10 @@ class ApiValidationIT {
         return Stream.of(
                 Arguments.of("adapter 256", "nodeName: n\nadapters: [256]\ndomains: [4]",
                         List.of("spec.adapters[0]", "less than or equal to 255")),
+                Arguments.of("node name in capitals", "nodeName: Demo-Z16\nadapters: [5]\ndomains: [4]",
+                        List.of("spec.nodeName must be a Node name: a lowercase DNS subdomain", "got Demo-Z16")),
+                Arguments.of("node name with an underscore", "nodeName: z16_a\nadapters: [5]\ndomains: [4]",
+                        List.of("spec.nodeName must be a Node name")),
                 Arguments.of("duplicate domain", "nodeName: n\nadapters: [5]\ndomains: [4, 4]",
                         List.of("spec.domains[1]", "Duplicate value")),
                 Arguments.of("empty domains", "nodeName: n\nadapters: [5]\ndomains: []",

@@ -97,6 +97,9 @@ public final class CrdGenerator {
             if (type == null) {
                 return crd;
             }
+            // Deleting a CRD deletes every object of its kind (every reservation, without its release):
+            // Helm never deletes crds/ anyway; Argo CD and Flux honour this annotation when pruning.
+            crd.getMetadata().setAnnotations(new java.util.TreeMap<>(java.util.Map.of("helm.sh/resource-policy", "keep")));
             for (var version : crd.getSpec().getVersions()) {
                 // printer columns in declaration order (the generator sorts them by name)
                 var order = java.util.Arrays.stream(type.getAnnotationsByType(AdditionalPrinterColumn.class))

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.apqn.agent.kube.AgentBackend;
 import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.NodeAgent;
-import dev.apqn.controller.ControllerOperator;
+import dev.apqn.controller.ControllerRole;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.controller.ReservationReconciler;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -16,7 +16,10 @@ import io.javaoperatorsdk.operator.Operator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
 /** The role switch without Quarkus: the agent role never builds the controller's operator, and vice versa. */
@@ -116,10 +119,11 @@ class RoleLauncherTest {
         Operator operator;
 
         @Override
-        public Operator controller(KubernetesClient client, ControllerSettings settings) {
+        public ControllerRole controller(KubernetesClient client, ControllerSettings settings) {
             started.add("controller");
-            operator = ControllerOperator.create(client, settings);
-            return operator;
+            ControllerRole role = ControllerRole.create(client, settings);
+            operator = role.operator();
+            return role;
         }
 
         @Override
@@ -169,5 +173,32 @@ class RoleLauncherTest {
     void nodeSelectorTextParses() {
         assertThat(RoleLauncher.labels("a=b, c=d")).containsEntry("a", "b").containsEntry("c", "d");
         assertThat(RoleLauncher.labels("")).isEmpty();
+    }
+
+    @Test
+    void uninstallCheckIsTheHyphenatedRoleThatRunsOnceAndIsNeverLaunched() {
+        var c = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(Map.of("apqn.role", "uninstall-check"), "test", 100)).build();
+        assertThat(c.getValue("apqn.role", ApqnConfig.Role.class)).isEqualTo(ApqnConfig.Role.uninstall_check);
+        assertThat(ApqnConfig.Role.uninstall_check.oneShot()).isTrue();
+        assertThat(ApqnConfig.Role.controller.oneShot()).isFalse();
+        var rec = new Recording();
+        try (KubernetesClient k = offlineClient()) {
+            assertThatThrownBy(() -> RoleLauncher.launch(config(ApqnConfig.Role.uninstall_check, null), k, rec))
+                    .hasMessageContaining("runs once");
+            assertThatThrownBy(() -> RoleLauncher.runOnce(config(ApqnConfig.Role.agent, "n"), k, System.out))
+                    .hasMessageContaining("not a one-shot role");
+        }
+        assertThat(rec.started).isEmpty();
+    }
+
+    @Test
+    void aControllerNotStartedIsNeitherReadyNorLive() {
+        try (KubernetesClient c = offlineClient()) {
+            var launched = RoleLauncher.launch(config(ApqnConfig.Role.controller, null), c, new Recording());
+            assertThat(launched.readiness().up()).isFalse();
+            assertThat(launched.readiness().detail()).contains("operator not started");
+            assertThat(launched.liveness().up()).isFalse();
+        }
     }
 }

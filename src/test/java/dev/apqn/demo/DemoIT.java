@@ -43,6 +43,9 @@ class DemoIT {
                 assertThat(reservation(demo, key).getStatus().getPhase()).as(key).isEqualTo(Phase.Ready);
             }
             assertThat(demo.approvals()).containsOnlyKeys("payroll/batch-signing");
+            // the closing hint says who may reserve (read from the sample policy) and how to add a namespace
+            assertThat(DemoMain.grantsHint(demo)).anyMatch(l -> l.contains("Only namespaces analytics, payroll, risk may reserve"))
+                    .anyMatch(l -> l.contains("kubectl patch apqnpolicy s390x-nodes --type=json"));
             // one per node kind
             assertThat(reservation(demo, "payroll/batch-signing").getStatus().getNode()).isEqualTo("demo-z15");
             assertThat(reservation(demo, "payroll/payroll-crypto").getStatus().getNode()).isEqualTo("demo-z16");

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
@@ -139,6 +140,8 @@ public final class DemoMain {
         out.println("  kubectl delete -n payroll apqnr payroll-crypto   # risk/risk-crypto becomes Ready by itself");
         out.println("  kubectl apply -f my-reservation.yaml         # nodes: demo-z15, demo-z16, demo-z17");
         out.println();
+        grantsHint(demo).forEach(out::println);
+        out.println();
         if (!exit) {
             out.println(signals ? "Running; Ctrl-C tears everything down." : "Running; Ctrl-C (SIGINT/SIGTERM) tears everything down.");
             out.flush();
@@ -203,5 +206,25 @@ public final class DemoMain {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Which namespaces may reserve, read from the cluster's APQNPolicies (the sample policy grants a few
+     * namespaces only; a reservation anywhere else is refused with NamespaceNotGranted), and how to add one.
+     */
+    static List<String> grantsHint(Demo demo) {
+        var lines = new java.util.ArrayList<String>();
+        for (var policy : demo.client().resources(dev.apqn.api.v1alpha1.APQNPolicy.class).list().getItems()) {
+            var grants = policy.getSpec().getGrants();
+            if (grants == null || grants.isEmpty()) {
+                continue;
+            }
+            var namespaces = grants.stream().flatMap(g -> g.getNamespaces().stream()).distinct().sorted().toList();
+            lines.add("Only namespaces " + String.join(", ", namespaces) + " may reserve (APQNPolicy "
+                    + policy.getMetadata().getName() + ", spec.grants); to let another namespace reserve, e.g. adapter 6:");
+            lines.add("  kubectl patch apqnpolicy " + policy.getMetadata().getName()
+                    + " --type=json -p '[{\"op\":\"add\",\"path\":\"/spec/grants/-\",\"value\":{\"namespaces\":[\"my-team\"],\"adapters\":[6]}}]'");
+        }
+        return lines;
     }
 }

@@ -164,6 +164,8 @@ class MetricsIT {
     void theEndpointServesEverySeriesAfterAReservationIsReady() throws Exception {
         System.out.printf("MetricsIT: injected registry %s; Metrics.globalRegistry holds %s%n",
                 registry.getClass().getName(), Metrics.globalRegistry.getRegistries().stream().map(r -> r.getClass().getSimpleName()).toList());
+        // the role starts on its own thread (RoleStartup): wait until it has
+        await().atMost(WAIT).until(() -> startup.launched() != null);
         assertThat(startup.launched().operator()).as("the controller role is running").isPresent();
         assertThat(startup.launched().reservationMetrics()).as("reservation metrics started by the controller role").isPresent();
 

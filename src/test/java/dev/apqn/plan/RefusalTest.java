@@ -27,7 +27,7 @@ class RefusalTest {
         PolicyView grants = PolicyView.none().withGrants(Map.of("team-a", new PolicyView.Grant(ids(1), range(1, 4))));
         return Stream.of(
                 new Case("namespace not granted at all", grants, explicit("01.0001"), ReasonCode.NamespaceNotGranted,
-                        "spec.namespaceGrants"),
+                        "spec.grants"),
                 new Case("namespace granted other adapters", PolicyView.none().withGrants(
                         Map.of("ns", new PolicyView.Grant(ids(2), range(1, 4)))), explicit("01.0001"),
                         ReasonCode.NamespaceNotGranted, "01.0001"),
@@ -38,7 +38,7 @@ class RefusalTest {
                 new Case("empty request", PolicyView.none(), new ReservationRequest.Explicit(new java.util.TreeSet<>(), ApMask.none()),
                         ReasonCode.InvalidRequest, "spec.apqns"),
                 new Case("policy keeps the APQN", PolicyView.none().keeping(Apqn.parse("01.0001")), explicit("01.0001"),
-                        ReasonCode.PolicyKept, "01.0001"));
+                        ReasonCode.PolicyKept, "spec.hostKeep"));
     }
 
     @ParameterizedTest(name = "{0}")

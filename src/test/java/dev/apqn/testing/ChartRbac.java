@@ -14,20 +14,33 @@ import java.util.List;
  */
 public final class ChartRbac {
 
-    /** The chart's roles. */
+    /** The chart's roles, and the template that holds each one's RBAC. */
     public enum Role {
-        controller, agent
+        controller("templates/rbac-controller.yaml"),
+        agent("templates/rbac-agent.yaml"),
+        /** The pre-delete hook's account (uninstall-check role): its ServiceAccount, ClusterRole and binding. */
+        uninstallGuard("templates/uninstall-guard.yaml");
+
+        final String template;
+
+        Role(String template) {
+            this.template = template;
+        }
     }
+
+    private static final java.util.Set<String> ACCESS_KINDS =
+            java.util.Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
 
     private ChartRbac() {
     }
 
-    /** The rendered RBAC objects of {@code role} for a release in {@code namespace}. */
+    /** The rendered RBAC objects (and ServiceAccounts, where the template has them) of {@code role} in {@code namespace}. */
     public static List<HasMetadata> render(KubernetesClient client, String namespace, Role role, String... extra) {
-        var args = new java.util.ArrayList<String>(List.of("--show-only", "templates/rbac-" + role + ".yaml"));
+        var args = new java.util.ArrayList<String>(List.of("--show-only", role.template));
         args.addAll(List.of(extra));
         String yaml = Helm.template(namespace, namespace, args.toArray(String[]::new));
-        return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+        return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items().stream()
+                .filter(o -> ACCESS_KINDS.contains(o.getKind())).toList();
     }
 
     /** Renders and server-side-applies the RBAC of {@code role} for {@code namespace}. */

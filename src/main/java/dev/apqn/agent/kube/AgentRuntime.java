@@ -67,6 +67,11 @@ public final class AgentRuntime implements AutoCloseable {
         return this;
     }
 
+    /** Its scheduler and workers are not shut down. */
+    public boolean running() {
+        return !scheduler.isShutdown() && !workers.isShutdown();
+    }
+
     ScheduledExecutorService scheduler() {
         return scheduler;
     }

@@ -110,6 +110,8 @@ public final class NodeAgent implements AutoCloseable {
     private String rvBeforeLastWrite;
     private volatile long passes;
     private volatile long statusWrites;
+    private volatile boolean statusReported;
+    private volatile boolean started;
 
     /**
      * A stand-alone agent for a real node (its own one-worker runtime, closed with it): lock at
@@ -195,6 +197,25 @@ public final class NodeAgent implements AutoCloseable {
         return statusWrites;
     }
 
+    /**
+     * Whether a pass has read the inventory and the APNodeState's status on the server is what that
+     * pass built (written by it, or already equal): the agent's readiness. False while the
+     * APNodeState does not exist (the controller creates it).
+     */
+    public boolean statusReported() {
+        return statusReported;
+    }
+
+    /** Started, not closed, and its runtime (timers, worker) is up: the agent's liveness. */
+    public boolean running() {
+        synchronized (mon) {
+            if (!started || closed) {
+                return false;
+            }
+        }
+        return runtime.running() && (informer == null || informer.isRunning());
+    }
+
     /** Called on the worker after each converge (for the demo and tests); must not block. */
     public NodeAgent onReport(Consumer<ConvergeReport> listener) {
         listeners.add(Objects.requireNonNull(listener));
@@ -221,6 +242,9 @@ public final class NodeAgent implements AutoCloseable {
         informer = runtime.client().resources(APNodeState.class).withField(NAME_FIELD, node).inform(new Handler(), 0);
         long resyncMs = settings.resyncPeriod().toMillis();
         resyncTask = runtime.scheduler().scheduleWithFixedDelay(this::trigger, resyncMs, resyncMs, TimeUnit.MILLISECONDS);
+        synchronized (mon) {
+            started = true;
+        }
         trigger();
         return this;
     }
@@ -371,6 +395,7 @@ public final class NodeAgent implements AutoCloseable {
         Optional<HostTarget> planned = target;
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
         writeIfChanged(obj, desired);
+        statusReported = true;
         emitEvents(obj, report, previous, desired);
         return report.isPresent() && !report.get().converged()
                 && (!report.get().events().isEmpty() || !ledger.openIntents().isEmpty());

@@ -321,7 +321,9 @@ public final class NodeStatusBuilder {
                     }
                     case APPLYING -> {
                         state = ReservationSync.State.Applying;
-                        reason = Reasons.APPLYING;
+                        // a refused host write (e.g. aqmask EBUSY) holds the mdev back: say so, as for READY,
+                        // so the controller reports the reservation Stalled, not Reconciling
+                        reason = hostBlocks(r) ? hostReason(r) : Reasons.APPLYING;
                     }
                     case RESTORING -> {
                         state = ReservationSync.State.Restoring;

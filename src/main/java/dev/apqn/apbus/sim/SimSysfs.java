@@ -179,6 +179,29 @@ public final class SimSysfs implements Sysfs {
         });
     }
 
+    /** What {@code lstat(2)} tells about an entry of the virtual tree, for serving it as real files. */
+    public record Entry(Kind kind, int mode, String linkTarget) {
+        public enum Kind { DIRECTORY, FILE, SYMLINK }
+    }
+
+    /**
+     * The entry at {@code path} without following a final symlink, as {@code lstat(2)} sees it:
+     * directories 0755, attributes with their kernfs mode (0444, 0644, 0200), symlinks 0777 with
+     * their relative target. Empty if the path does not exist. No fault injection: looking at the
+     * tree is not a sysfs call of the kernel's attribute handlers.
+     */
+    public Optional<Entry> lstat(String path) {
+        return k.locked(() -> resolveOrNull(path, false)).map(r -> {
+            if (r.node instanceof FileNode f) {
+                return new Entry(Entry.Kind.FILE, f.mode(), null);
+            }
+            if (r.node instanceof LinkNode l) {
+                return new Entry(Entry.Kind.SYMLINK, 0777, l.target());
+            }
+            return new Entry(Entry.Kind.DIRECTORY, 0755, null);
+        });
+    }
+
     private boolean awaitHang(SimFaults.Hang hang) {
         try {
             return hang.await(callTimeout);
@@ -199,6 +222,9 @@ public final class SimSysfs implements Sysfs {
                 }
                 if (f.writer == null) {
                     throw new SysfsException(Errno.EACCES, Operation.WRITE, path, value, path + " is read-only");
+                }
+                if (value.isEmpty()) {
+                    return null; // kernfs' sysfs_kf_write returns 0 for a zero-length write before the store handler
                 }
                 f.writer.accept(value);
                 return null;

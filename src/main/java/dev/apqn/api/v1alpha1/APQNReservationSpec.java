@@ -40,6 +40,9 @@ import java.util.Map;
         message = "spec.nodeSelector is only used with spec.select (the selection form)")
 @ValidationRule(value = "!has(self.approvedPlan) || (has(self.approval) && self.approval == 'Manual')",
         message = "spec.approvedPlan is only used with spec.approval: Manual")
+@ValidationRule(value = "!has(self.nodeName) || self.nodeName.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",
+        messageExpression = "'spec.nodeName must be a Node name: a lowercase DNS subdomain such as z16-node-1 (a-z, 0-9,"
+                + " - and ., starting and ending with a letter or digit); got ' + self.nodeName")
 @ValidationRule(value = "has(self.nodeName) == has(oldSelf.nodeName)"
         + " && (!has(self.nodeName) || self.nodeName == oldSelf.nodeName)",
         message = "spec.nodeName is immutable: delete the reservation and create a new one to move it")

@@ -146,6 +146,22 @@ class NodeStatusBuilderTest {
         assertThat(r.getAppliedHash()).isNull();
     }
 
+    @Test
+    void anMdevHeldBackByARefusedHostWriteCarriesTheFailureReason() throws Exception {
+        UUID u = UUID.randomUUID();
+        var waiting = new dev.apqn.agent.MdevStatus(u, "ns/a", true, SyncState.APPLYING, "taking the queues from the host"
+                + " failed: writing to /sys/bus/ap/aqmask failed with EBUSY (Device or resource busy)", Optional.empty(),
+                Optional.empty());
+        ReservationSync refused = syncOf(report(SyncState.FAILED, waiting), "ns/a");
+        assertThat(refused.getState()).isEqualTo(ReservationSync.State.Applying);
+        assertThat(refused.getReason()).as("the controller's cue for Stalled (ReservationStatusBuilder.failed)")
+                .isEqualTo(Reasons.DRIVER_BIND_FAILED);
+        assertThat(refused.getMessage()).contains("EBUSY");
+
+        ReservationSync progressing = syncOf(report(SyncState.READY, waiting), "ns/a");
+        assertThat(progressing.getReason()).as("nothing refused: plain progress").isEqualTo(Reasons.APPLYING);
+    }
+
     /** Every other adapter and every other domain off the host (foreign mask bits): the most fragmented mask pattern. */
     static void fragment(SimKernel kernel) {
         StringBuilder odd = new StringBuilder();

@@ -40,6 +40,11 @@ record ConformanceCase(String section, String row, String title, Set<KernelLevel
     }
 
     void runOn(KernelLevel level) throws Exception {
-        body.run(ConformanceNode.boot(level));
+        runOn(level, ConformanceNode.Access.IN_MEMORY);
+    }
+
+    /** Runs the row on a fresh node of {@code level}, reached through {@code access}. */
+    void runOn(KernelLevel level, ConformanceNode.Access access) throws Exception {
+        body.run(ConformanceNode.boot(level, access));
     }
 }

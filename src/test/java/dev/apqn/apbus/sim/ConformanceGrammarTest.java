@@ -91,7 +91,9 @@ class ConformanceGrammarTest {
                 bad("absolute: more than 64 digits", ZERO, "0x" + "0".repeat(65) + "\n"),
                 bad("absolute: 0X rejected", ONES, "0X5"),
                 bad("absolute: 0X rejected", ONES, "0X5\n"),
-                ok("absolute: empty input", ONES, "", new BitSet()),
+                // a zero-length write() never reaches the store handler (kernfs' sysfs_kf_write returns 0
+                // first): the mask stays as it was; "\n" alone is a one-byte write and parses as empty
+                ok("absolute: empty input", ONES, "", range(0, 255)),
                 ok("absolute: empty input", ONES, "\n", new BitSet()),
                 ok("absolute: empty input", ONES, "0x\n", new BitSet()),
                 ok("absolute: upper-case digits", ZERO, "0xAB", bits(0, 2, 4, 6, 7)),
@@ -172,9 +174,10 @@ class ConformanceGrammarTest {
         }));
         out.add(of("§2.2", "anything else EINVAL", "spaces, signs, empty, words", ALL, n -> {
             n.createMdev(UUID1);
-            for (String v : List.of(" 5", "5 ", "-5", "", "\n", "five", "5a", "0x", "1.0")) {
+            for (String v : List.of(" 5", "5 ", "-5", "\n", "five", "5a", "0x", "1.0")) {
                 n.expectErrno(Errno.EINVAL, mdev(UUID1, "assign_control_domain"), v);
             }
+            n.write(mdev(UUID1, "assign_control_domain"), ""); // zero-length: never reaches the handler
             assertThat(n.read(mdev(UUID1, "control_domains"))).isEmpty();
         }));
         out.add(of("§2.2", "overflow ERANGE", "a number above 2^64 is ERANGE", ALL, n -> {
@@ -281,9 +284,10 @@ class ConformanceGrammarTest {
             for (String v : List.of("1", "Y", "yes", "on\n", "0", "N", "no", "off\n")) {
                 n.write(bus("poll_thread"), v);
             }
-            for (String v : List.of("2", "x", "o", "")) {
+            for (String v : List.of("2", "x", "o", "\n")) {
                 n.expectErrno(Errno.EINVAL, bus("poll_thread"), v);
             }
+            n.write(bus("poll_thread"), ""); // zero-length: a no-op, not EINVAL
         }));
         out.add(of("§2.4", "poll_timeout kstrtoul", "base 0; one trailing newline", ALL, n -> {
             n.write(bus("poll_timeout"), "010\n");

@@ -27,18 +27,40 @@ final class ConformanceNode {
     static final String UUID3 = "33333333-4444-4555-8666-777777777777";
 
     final SimKernel kernel;
+    /** The model's own sysfs port: its settings (call timeout) apply however the test reaches it. */
+    final SimSysfs model;
+    /** The port the rows read and write through: {@link #model} itself, or files over a FUSE mount of it. */
     final Sysfs fs;
     final KernelLevel level;
 
     ConformanceNode(SimKernel kernel) {
+        this(kernel, new SimSysfs(kernel), null);
+    }
+
+    /** A node reached through {@code fs} (null: the model's port directly). */
+    ConformanceNode(SimKernel kernel, SimSysfs model, Sysfs fs) {
         this.kernel = kernel;
-        this.fs = new SimSysfs(kernel);
+        this.model = model;
+        this.fs = fs == null ? model : fs;
         this.level = kernel.level();
+    }
+
+    /** How the rows reach a freshly booted kernel's sysfs. */
+    @FunctionalInterface
+    interface Access {
+        ConformanceNode attach(SimKernel kernel);
+
+        /** Through the in-memory {@link Sysfs} port. */
+        Access IN_MEMORY = ConformanceNode::new;
     }
 
     /** Boots the in-test profile of a level. */
     static ConformanceNode boot(KernelLevel level) {
-        return new ConformanceNode(SimKernel.boot(profile(level), 7));
+        return boot(level, Access.IN_MEMORY);
+    }
+
+    static ConformanceNode boot(KernelLevel level, Access access) {
+        return access.attach(SimKernel.boot(profile(level), 7));
     }
 
     static ConformanceNode boot(MachineProfile profile, long seed) {
