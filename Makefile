@@ -84,7 +84,7 @@ node-image: control-plane docker ## Build (or reuse, cached by inputs) the offli
 e2e: node-image base-image ## Run the *E2E layer on a two-node cluster in Docker; builds the operator image first (IMAGE_TAR=... another image tar)
 	@$(E2E_TIMING_START)
 	eval "$$(hack/docker.sh env)" && $(MVN) verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -DskipITs=true $(IMAGE_FLAGS) \
-		$(if $(IMAGE_TAR),-Dapqn.image.tar=$(abspath $(IMAGE_TAR)),) $(E2E_ARGS)
+		$(if $(IMAGE_TAR),-De2e.image.tar=$(abspath $(IMAGE_TAR)),) $(E2E_ARGS)
 	@echo "E2E wall time: $$(tr '\n' ' ' < target/e2e/timing.properties)"
 
 .PHONY: unit

@@ -57,7 +57,7 @@ class ChartOnClusterE2E {
     @BeforeAll
     static void install(NodeCluster cluster) {
         if (NodeClusterExtension.operatorImageTar().isEmpty()) {
-            NodeClusterExtension.skip("no operator image tar (-Dapqn.image.tar, default "
+            NodeClusterExtension.skip("no operator image tar (-De2e.image.tar, default "
                     + NodeClusterExtension.DEFAULT_IMAGE_TAR + "): build it first (make image)");
         }
         String image = NodeClusterExtension.OPERATOR_IMAGE;

@@ -18,7 +18,7 @@ import org.testcontainers.utility.MountableFile;
 
 /**
  * Kind via Testcontainers (the kindcontainer library): one {@code kindest/node} container, for
- * machines that can pull it (select with {@code -Dapqn.e2e.cluster=kind}). It cannot run on our
+ * machines that can pull it (select with {@code -De2e.cluster=kind}). It cannot run on our
  * machines (no registry is reachable); there the tests use {@link OfflineNodeCluster}. Kindcontainer
  * runs a single node, so tests that need two nodes skip themselves on it.
  */
@@ -62,7 +62,7 @@ public final class KindNodeCluster implements NodeCluster {
                 return image + " was not pulled within a minute";
             } catch (RuntimeException e) {
                 return image + " cannot be pulled (" + e.getMessage().strip() + "): without a registry use the"
-                        + " offline node image (the default, -Dapqn.e2e.cluster=offline)";
+                        + " offline node image (the default, -De2e.cluster=offline)";
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return "interrupted while pulling " + image;

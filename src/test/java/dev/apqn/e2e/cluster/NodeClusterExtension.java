@@ -26,11 +26,11 @@ import org.testcontainers.utility.DockerImageName;
  * (passing or failing): that removes the containers, their volumes and the network, since Ryuk is
  * off on our machines. Containers left by a killed earlier run are removed first.
  *
- * <p>System properties: {@code apqn.e2e.cluster} = {@code offline} (default: the image
+ * <p>System properties: {@code e2e.cluster} = {@code offline} (default: the image
  * {@code make node-image} builds, two nodes) or {@code kind} (kindcontainer, pulls kindest/node);
- * {@code apqn.e2e.node-image} (default {@value #DEFAULT_NODE_IMAGE}); {@code apqn.image.tar}, the
+ * {@code e2e.node-image} (default {@value #DEFAULT_NODE_IMAGE}); {@code e2e.image.tar}, the
  * operator image tar loaded into every node (default {@value #DEFAULT_IMAGE_TAR});
- * {@code apqn.e2e.required=true} turns every skip into a failure (CI).
+ * {@code e2e.required=true} turns every skip into a failure (CI).
  */
 public final class NodeClusterExtension implements ExecutionCondition, BeforeAllCallback, ParameterResolver {
 
@@ -43,14 +43,14 @@ public final class NodeClusterExtension implements ExecutionCondition, BeforeAll
 
     /** The operator image tar, when it exists (tests that deploy the chart need it). */
     public static Optional<Path> operatorImageTar() {
-        Path tar = Path.of(System.getProperty("apqn.image.tar", DEFAULT_IMAGE_TAR));
+        Path tar = Path.of(System.getProperty("e2e.image.tar", DEFAULT_IMAGE_TAR));
         return Files.isRegularFile(tar) ? Optional.of(tar.toAbsolutePath()) : Optional.empty();
     }
 
-    /** Skips the calling test with a logged reason, or fails it when {@code apqn.e2e.required=true}. */
+    /** Skips the calling test with a logged reason, or fails it when {@code e2e.required=true}. */
     public static void skip(String reason) {
-        if (Boolean.getBoolean("apqn.e2e.required")) {
-            throw new IllegalStateException(reason + " (apqn.e2e.required=true)");
+        if (Boolean.getBoolean("e2e.required")) {
+            throw new IllegalStateException(reason + " (e2e.required=true)");
         }
         LOG.warn("skipping: {}", reason);
         Assumptions.abort(reason);
@@ -68,8 +68,8 @@ public final class NodeClusterExtension implements ExecutionCondition, BeforeAll
         if (reason == null) {
             return ConditionEvaluationResult.enabled("a cluster can start here");
         }
-        if (Boolean.getBoolean("apqn.e2e.required")) {
-            throw new IllegalStateException(reason + " (apqn.e2e.required=true)");
+        if (Boolean.getBoolean("e2e.required")) {
+            throw new IllegalStateException(reason + " (e2e.required=true)");
         }
         LOG.warn("skipping {}: {}", context.getDisplayName(), reason);
         return ConditionEvaluationResult.disabled(reason);
@@ -103,11 +103,11 @@ public final class NodeClusterExtension implements ExecutionCondition, BeforeAll
     }
 
     private static boolean kind() {
-        return "kind".equals(System.getProperty("apqn.e2e.cluster", "offline"));
+        return "kind".equals(System.getProperty("e2e.cluster", "offline"));
     }
 
     private static String nodeImage() {
-        return System.getProperty("apqn.e2e.node-image", DEFAULT_NODE_IMAGE);
+        return System.getProperty("e2e.node-image", DEFAULT_NODE_IMAGE);
     }
 
     @Override
@@ -133,8 +133,8 @@ public final class NodeClusterExtension implements ExecutionCondition, BeforeAll
             LeftoverContainers.remove();
             List<Path> tars = new ArrayList<>();
             operatorImageTar().ifPresentOrElse(tars::add,
-                    () -> LOG.warn("no operator image tar at {} (-Dapqn.image.tar): tests that deploy the chart will skip",
-                            System.getProperty("apqn.image.tar", DEFAULT_IMAGE_TAR)));
+                    () -> LOG.warn("no operator image tar at {} (-De2e.image.tar): tests that deploy the chart will skip",
+                            System.getProperty("e2e.image.tar", DEFAULT_IMAGE_TAR)));
             Path workDir = Path.of("target/e2e");
             long t0 = System.nanoTime();
             NodeCluster cluster = kind()

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Runs the annotated *E2E class on the test JVM's one {@link NodeCluster} (see
  * {@link NodeClusterExtension}): parameters of type {@link NodeCluster} or {@code KubernetesClient}
  * (cluster admin) are injected. Without a Docker engine or the node image the class is disabled
- * (reported as skipped, the reason logged), unless {@code -Dapqn.e2e.required=true} (CI) makes that
+ * (reported as skipped, the reason logged), unless {@code -De2e.required=true} (CI) makes that
  * an error.
  */
 @Target(ElementType.TYPE)
