@@ -182,6 +182,56 @@ class ChartOnClusterE2E {
                 .isNotEqualTo(99);
     }
 
+    /**
+     * The chart's pre-delete hook on a real kubelet: `helm uninstall` while a reservation holds queues
+     * fails, the release and the reservation stay, and the hook Job's log names the reservation and the
+     * command that releases it; once the reservation is gone, the uninstall goes through (CRDs stay).
+     * Last: it removes the release.
+     */
+    @Test
+    @Order(5)
+    void helmUninstallIsRefusedWhileAReservationHoldsQueuesAndSaysHow(NodeCluster cluster, KubernetesClient client) {
+        String node = cluster.nodeNames().get(0);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(TENANT).endMetadata().build())
+                .serverSideApply();
+        var r = new APQNReservation();
+        r.setMetadata(new ObjectMetaBuilder().withName("guarded").withNamespace(TENANT).build());
+        var spec = new APQNReservationSpec();
+        spec.setNodeName(node);
+        spec.setAdapters(List.of(6));
+        spec.setDomains(List.of(5));
+        r.setSpec(spec);
+        client.resource(r).create();
+        var reservation = client.resources(APQNReservation.class).inNamespace(TENANT).withName("guarded");
+        awaitWithDiagnostics(client, "reservation guarded Ready", () -> {
+            var x = reservation.get();
+            return x.getStatus() != null && x.getStatus().getPhase() == Phase.Ready;
+        });
+
+        var refused = Helm.run(cluster.kubeconfig(), List.of("uninstall", Helm.RELEASE, "--namespace", NS, "--timeout", "3m"));
+        assertThat(refused.exitCode()).as("helm uninstall with a reservation:\n" + refused.stdout() + refused.stderr()).isNotZero();
+        // Helm 4 names the failed hook Job: "resource Job/apqn-system/apqn-operator-uninstall-guard not ready. status: Failed"
+        assertThat(refused.stderr()).contains("Job/" + NS + "/" + Helm.RELEASE + "-uninstall-guard").contains("Failed");
+        String guardLog = client.pods().inNamespace(NS).withLabel("app.kubernetes.io/component", "uninstall-guard").list()
+                .getItems().stream().map(p -> client.pods().inNamespace(NS).withName(p.getMetadata().getName()).getLog())
+                .collect(Collectors.joining("\n"));
+        LOG.info("helm uninstall refused: {}; the hook said:\n{}", refused.stderr().trim(), guardLog);
+        assertThat(guardLog).contains(TENANT + "/guarded  node " + node + "  phase Ready")
+                .contains("kubectl delete apqnreservations --all --all-namespaces --wait");
+        assertThat(client.apps().deployments().inNamespace(NS).withName(Helm.RELEASE + "-controller").get())
+                .as("the release survives a refused uninstall").isNotNull();
+        assertThat(reservation.get().getStatus().getPhase()).isEqualTo(Phase.Ready);
+
+        reservation.delete();
+        await("reservation guarded released and gone").atMost(WAIT).until(() -> reservation.get() == null);
+        var uninstall = Helm.run(cluster.kubeconfig(), List.of("uninstall", Helm.RELEASE, "--namespace", NS,
+                "--wait", "--timeout", "3m"));
+        assertThat(uninstall.exitCode()).as(uninstall.stdout() + uninstall.stderr()).isZero();
+        assertThat(client.apps().deployments().inNamespace(NS).withName(Helm.RELEASE + "-controller").get()).isNull();
+        assertThat(client.apiextensions().v1().customResourceDefinitions().withName("apqnreservations.apqn.dev").get())
+                .as("Helm never deletes the CRDs").isNotNull();
+    }
+
     static List<Pod> agentPods(KubernetesClient client) {
         return client.pods().inNamespace(NS).withLabel("app.kubernetes.io/component", "agent").list().getItems();
     }
