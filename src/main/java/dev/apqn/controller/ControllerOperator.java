@@ -27,20 +27,7 @@ public final class ControllerOperator {
      * {@link ControllerRole} instead); false in tests that stop the operator themselves.
      */
     public static Operator create(KubernetesClient client, ControllerSettings settings, boolean exitOnLostLeadership) {
-        Operator operator = new Operator(o -> {
-            o.withKubernetesClient(client).withCloseClientOnStop(false);
-            if (settings.leaderElection()) {
-                o.withLeaderElectionConfiguration(leaderElection(settings, exitOnLostLeadership));
-            }
-        });
-        register(operator, settings);
-        return operator;
-    }
-
-    private static void register(Operator operator, ControllerSettings settings) {
-        operator.register(new ReservationReconciler(settings));
-        operator.register(new NodeStateManager(settings));
-        operator.register(new NodeStateCollector());
+        return build(client, settings, exitOnLostLeadership, null);
     }
 
     /**
@@ -49,13 +36,20 @@ public final class ControllerOperator {
      * {@link Leadership}); null only without leader election.
      */
     static Operator create(KubernetesClient client, ControllerSettings settings, Leadership leadership) {
+        return build(client, settings, false, leadership == null ? null : leadership.callbacks());
+    }
+
+    private static Operator build(KubernetesClient client, ControllerSettings settings, boolean exitOnLostLeadership,
+                                  LeaderCallbacks callbacks) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client).withCloseClientOnStop(false);
             if (settings.leaderElection()) {
-                o.withLeaderElectionConfiguration(leaderElection(settings, false, leadership.callbacks()));
+                o.withLeaderElectionConfiguration(leaderElection(settings, exitOnLostLeadership, callbacks));
             }
         });
-        register(operator, settings);
+        operator.register(new ReservationReconciler(settings));
+        operator.register(new NodeStateManager(settings));
+        operator.register(new NodeStateCollector());
         return operator;
     }
 
