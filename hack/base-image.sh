@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the operator's local Java 17 base image from Debian packages, without a Docker daemon or a
-# registry: debootstrap (minbase + openjdk-17-jre-headless) -> one gzip layer -> an image tar in
+# registry: debootstrap (minbase + openjdk-17-jre-headless + libfuse3-3 for the simkernel) -> one gzip layer -> an image tar in
 # `docker save` format (manifest.json + config JSON + layer) in a cache OUTSIDE the repository.
 # `make image` / `make test` build the operator image on top of it with Jib (tar:// base).
 # Release images use a registry base pinned by digest instead (pom.xml, profile image-release).
@@ -9,7 +9,7 @@
 set -euo pipefail
 
 SUITE=bookworm
-PACKAGES=openjdk-17-jre-headless,ca-certificates
+PACKAGES=openjdk-17-jre-headless,ca-certificates,libfuse3-3
 # The runtime user of the operator image (quarkus.jib.user): numeric, non-root, 185 like the UBI and
 # Quarkus images. Its home is the read-only app directory; Quarkus writes nothing but /tmp.
 APP_UID=185

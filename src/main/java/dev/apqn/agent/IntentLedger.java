@@ -123,13 +123,24 @@ public final class IntentLedger {
         this.journal = dir.resolve(JOURNAL);
     }
 
+    /** Where Linux tells the running kernel's boot id. */
+    public static final Path LINUX_BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
+
     /** The running kernel's boot id, {@code /proc/sys/kernel/random/boot_id}. */
     public static Supplier<String> linuxBootId() {
+        return bootIdFrom(LINUX_BOOT_ID);
+    }
+
+    /**
+     * The boot id read from {@code file} on every call: {@link #LINUX_BOOT_ID} on a node, the file a
+     * simkernel writes at each of its starts (its reboots) on a simulated one.
+     */
+    public static Supplier<String> bootIdFrom(Path file) {
         return () -> {
             try {
-                return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+                return Files.readString(file).strip();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new UncheckedIOException("cannot read the kernel's boot id from " + file, e);
             }
         };
     }

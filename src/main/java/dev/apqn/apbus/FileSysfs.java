@@ -17,7 +17,9 @@ import java.util.stream.Stream;
 
 /**
  * {@link Sysfs} over real files below a root directory: {@code /} on a node, a temporary directory
- * in tests ({@code /sys/bus/ap/apmask} is {@code <root>/sys/bus/ap/apmask}).
+ * in tests ({@code /sys/bus/ap/apmask} is {@code <root>/sys/bus/ap/apmask}); or, made by
+ * {@link #atSysfsMount}, over a directory where sysfs itself is mounted ({@code /host/sys} in the
+ * agent's pod, the simkernel's mount): {@code /sys/bus/ap/apmask} is {@code <mount>/bus/ap/apmask}.
  *
  * <p>Attribute reads and writes go through libc when JNA loads, so a refusal carries the kernel's
  * errno as a number; otherwise through Java I/O, recovering the errno from the English message.
@@ -32,7 +34,11 @@ import java.util.stream.Stream;
  */
 public final class FileSysfs implements Sysfs, AutoCloseable {
 
+    private static final String SYSFS = "/sys";
+
     private final Path root;
+    /** True if {@link #root} is where sysfs is mounted, so paths lose their leading {@code /sys}. */
+    private final boolean sysfsMount;
     private final FileSysfsTimeouts timeouts;
     private final SysfsCallPool pool;
     private final boolean ownsPool;
@@ -40,21 +46,31 @@ public final class FileSysfs implements Sysfs, AutoCloseable {
 
     /** Files below {@code root}, with default timeouts and a pool of its own. */
     public FileSysfs(Path root) {
-        this(root, FileSysfsTimeouts.defaults(), new SysfsCallPool(), true, FileSysfsIo.best());
+        this(root, false, FileSysfsTimeouts.defaults(), new SysfsCallPool(), true, FileSysfsIo.best());
+    }
+
+    /**
+     * Sysfs mounted at {@code mount} ({@code /sys} on a node, the host's {@code /sys} mounted into a
+     * pod, a simkernel's mount), with default timeouts and a pool of its own.
+     */
+    public static FileSysfs atSysfsMount(Path mount) {
+        return new FileSysfs(mount, true, FileSysfsTimeouts.defaults(), new SysfsCallPool(), true, FileSysfsIo.best());
     }
 
     /** Files below {@code root}, sharing {@code pool} (which the caller closes). */
     public FileSysfs(Path root, FileSysfsTimeouts timeouts, SysfsCallPool pool) {
-        this(root, timeouts, pool, false, FileSysfsIo.best());
+        this(root, false, timeouts, pool, false, FileSysfsIo.best());
     }
 
     /** For tests that choose the I/O path. */
     FileSysfs(Path root, FileSysfsTimeouts timeouts, SysfsCallPool pool, FileSysfsIo io) {
-        this(root, timeouts, pool, false, io);
+        this(root, false, timeouts, pool, false, io);
     }
 
-    private FileSysfs(Path root, FileSysfsTimeouts timeouts, SysfsCallPool pool, boolean ownsPool, FileSysfsIo io) {
+    private FileSysfs(Path root, boolean sysfsMount, FileSysfsTimeouts timeouts, SysfsCallPool pool, boolean ownsPool,
+                      FileSysfsIo io) {
         this.root = root.toAbsolutePath().normalize();
+        this.sysfsMount = sysfsMount;
         this.timeouts = Objects.requireNonNull(timeouts);
         this.pool = Objects.requireNonNull(pool);
         this.ownsPool = ownsPool;
@@ -63,7 +79,7 @@ public final class FileSysfs implements Sysfs, AutoCloseable {
 
     /** The same files and pool with one timeout for every call, e.g. for a long mdev removal. */
     public FileSysfs withTimeout(Duration timeout) {
-        return new FileSysfs(root, FileSysfsTimeouts.fixed(timeout), pool, false, io);
+        return new FileSysfs(root, sysfsMount, FileSysfsTimeouts.fixed(timeout), pool, false, io);
     }
 
     public Path root() {
@@ -163,7 +179,14 @@ public final class FileSysfs implements Sysfs, AutoCloseable {
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("sysfs paths are absolute, got " + path);
         }
-        Path file = root.resolve(path.substring(1)).normalize();
+        String relative = path.substring(1);
+        if (sysfsMount) {
+            if (!path.equals(SYSFS) && !path.startsWith(SYSFS + "/")) {
+                throw new IllegalArgumentException(path + " is not below " + SYSFS + ", the only tree mounted at " + root);
+            }
+            relative = path.substring(SYSFS.length()).replaceFirst("^/", "");
+        }
+        Path file = root.resolve(relative).normalize();
         if (!file.startsWith(root)) {
             throw new IllegalArgumentException(path + " leaves the sysfs root " + root);
         }
@@ -172,6 +195,6 @@ public final class FileSysfs implements Sysfs, AutoCloseable {
 
     @Override
     public String toString() {
-        return "FileSysfs[" + root + ", " + io + "]";
+        return "FileSysfs[" + (sysfsMount ? SYSFS + " at " : "") + root + ", " + io + "]";
     }
 }

@@ -51,9 +51,16 @@ public interface ApqnConfig {
         @WithDefault("sysfs")
         AgentBackend backend();
 
-        /** {@code apqn.agent.sysfs-root}: the sysfs root of the sysfs backend. */
+        /** {@code apqn.agent.sysfs-root}: where the sysfs backend finds sysfs mounted ({@code /sys} of the node). */
         @WithDefault("/sys")
         String sysfsRoot();
+
+        /**
+         * {@code apqn.agent.boot-id-file}: the kernel's boot id (a new one discards the intent ledger:
+         * Restoring); a simkernel's file on a simulated node, whose restart is that node's reboot.
+         */
+        @WithDefault("/proc/sys/kernel/random/boot_id")
+        String bootIdFile();
 
         /** {@code apqn.agent.profile}: the machine profile of the simulated backend (name or YAML file). */
         Optional<String> profile();

@@ -70,7 +70,7 @@ public final class RoleLauncher implements AutoCloseable {
         public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
                                AgentMetricsSink metrics) {
             return NodeAgent.fromConfig(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
-                    agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics).start();
+                    Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics).start();
         }
     };
 

@@ -242,6 +242,27 @@ class FileSysfsTest {
         assertThatThrownBy(() -> sysfs.read("/sys/../../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * The agent's pod mounts the host's sysfs at /host/sys and the simkernel's mount holds sysfs at
+     * its root: paths keep the /sys every caller writes, and land below the mount without it.
+     */
+    @Test
+    void atASysfsMountPathsBelowSysLandBelowTheMount() throws Exception {
+        Path mount = root.resolve("host-sys");
+        Files.createDirectories(mount.resolve("bus/ap"));
+        Files.writeString(mount.resolve("bus/ap/apmask"), "0xff00\n");
+        try (FileSysfs sysfs = FileSysfs.atSysfsMount(mount)) {
+            assertThat(sysfs.read("/sys/bus/ap/apmask")).isEqualTo("0xff00\n");
+            assertThat(sysfs.list("/sys")).containsExactly("bus");
+            sysfs.write("/sys/bus/ap/apmask", "0xf000");
+            assertThat(Files.readString(mount.resolve("bus/ap/apmask"))).startsWith("0xf000");
+            assertThat(sysfs.exists("/sys/sys/bus/ap/apmask")).isFalse();
+            assertThatThrownBy(() -> sysfs.read("/proc/sys/kernel/random/boot_id"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not below /sys");
+            assertThatThrownBy(() -> sysfs.read("/sys/../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     @Test
     void usesTheNativeErrnoWhereJnaLoads() {
         assumeTrue(Libc.instance().isPresent());

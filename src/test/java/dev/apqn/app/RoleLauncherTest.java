@@ -49,6 +49,10 @@ class RoleLauncherTest {
                         return "/sys";
                     }
 
+                    public String bootIdFile() {
+                        return "/proc/sys/kernel/random/boot_id";
+                    }
+
                     public Optional<String> profile() {
                         return Optional.of("mask-mode-apconfig");
                     }

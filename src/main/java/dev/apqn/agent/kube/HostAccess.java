@@ -25,7 +25,12 @@ public record HostAccess(ApConfigLock lock, Supplier<String> bootId, AgentClock 
 
     /** A real node: {@code /run/lock/s390apconfig.lock}, {@code /proc/sys/kernel/random/boot_id}. */
     public static HostAccess node() {
-        return new HostAccess(ApConfigLock.under(Path.of("/")), IntentLedger.linuxBootId(), AgentClock.system(),
+        return node(IntentLedger.LINUX_BOOT_ID);
+    }
+
+    /** A node whose kernel tells its boot id in {@code bootIdFile} (a simkernel's, on a simulated node). */
+    public static HostAccess node(Path bootIdFile) {
+        return new HostAccess(ApConfigLock.under(Path.of("/")), IntentLedger.bootIdFrom(bootIdFile), AgentClock.system(),
                 AgentBackend.sysfs.name());
     }
 

@@ -149,18 +149,20 @@ public final class NodeAgent implements AutoCloseable {
      */
     public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
                                        String profile, Path ledgerDir, AgentSettings settings) {
-        return fromConfig(client, nodeName, backend, sysfsRoot, profile, ledgerDir, settings, AgentMetricsSink.NOOP);
+        return fromConfig(client, nodeName, backend, sysfsRoot, IntentLedger.LINUX_BOOT_ID, profile, ledgerDir, settings,
+                AgentMetricsSink.NOOP);
     }
 
     /** As above, the agent reporting each pass to {@code metrics} (the application's registry). */
     public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
-                                       String profile, Path ledgerDir, AgentSettings settings, AgentMetricsSink metrics) {
+                                       Path bootIdFile, String profile, Path ledgerDir, AgentSettings settings,
+                                       AgentMetricsSink metrics) {
         Objects.requireNonNull(backend, "backend");
         var runtime = new AgentRuntime(client, settings, 1, 1, false).withMetrics(metrics);
         return switch (backend) {
             case sysfs -> new NodeAgent(runtime, true, nodeName,
-                    new SysfsApBus(new FileSysfs(sysfsRoot == null ? Path.of("/sys") : sysfsRoot)), ledgerDir, HostAccess.node(),
-                    Optional.empty());
+                    new SysfsApBus(FileSysfs.atSysfsMount(sysfsRoot == null ? Path.of("/sys") : sysfsRoot)), ledgerDir,
+                    HostAccess.node(bootIdFile == null ? IntentLedger.LINUX_BOOT_ID : bootIdFile), Optional.empty());
             case simulated -> {
                 if (profile == null || profile.isBlank()) {
                     throw new IllegalArgumentException("the simulated backend needs a machine profile (apqn.agent.profile)");

@@ -6,11 +6,16 @@ import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 
 /**
  * A simulated node kernel whose sysfs is a real file system: boots a {@link SimKernel} from a
@@ -87,12 +92,17 @@ public final class SimKernelFs implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------ main
 
-    /** The command line: {@code --mount DIR --profile NAME|FILE [--seed N] [--call-timeout ISO-8601]}. */
-    record Options(Path mountPoint, String profile, long seed, Duration callTimeout) {
+    /**
+     * The command line: {@code --mount DIR --profile NAME|FILE [--seed N] [--call-timeout ISO-8601]
+     * [--boot-id-file FILE]}.
+     */
+    record Options(Path mountPoint, String profile, long seed, Duration callTimeout, Optional<Path> bootIdFile) {
 
-        static final String USAGE = "usage: SimKernelFs --mount DIR --profile NAME|FILE [--seed N] [--call-timeout PT10M]\n"
-                + "  (or env APQN_SIMKERNEL_MOUNT, APQN_SIMKERNEL_PROFILE, APQN_SIMKERNEL_SEED; the seed defaults to\n"
-                + "  the hash of APQN_NODE_NAME, as the agent's in-process simulated backend does)";
+        static final String USAGE = "usage: SimKernelFs --mount DIR --profile NAME|FILE [--seed N] [--call-timeout PT10M]"
+                + " [--boot-id-file FILE]\n"
+                + "  (or env APQN_SIMKERNEL_MOUNT, APQN_SIMKERNEL_PROFILE, APQN_SIMKERNEL_SEED, APQN_SIMKERNEL_BOOT_ID_FILE;\n"
+                + "  the seed defaults to the hash of APQN_NODE_NAME, as the agent's in-process simulated backend does;\n"
+                + "  the boot id file gets a new id at every start, the agent's apqn.agent.boot-id-file)";
 
         static Options parse(String[] args, Map<String, String> env) {
             Map<String, String> given = new HashMap<>();
@@ -113,8 +123,25 @@ public final class SimKernelFs implements AutoCloseable {
                     : Objects.requireNonNullElse(env.get("APQN_NODE_NAME"), "").hashCode();
             Duration timeout = given.containsKey("call-timeout") ? Duration.parse(given.get("call-timeout"))
                     : DEFAULT_CALL_TIMEOUT;
-            return new Options(Path.of(mount), profile, seed, timeout);
+            String bootId = given.getOrDefault("boot-id-file", env.get("APQN_SIMKERNEL_BOOT_ID_FILE"));
+            return new Options(Path.of(mount), profile, seed, timeout,
+                    Optional.ofNullable(bootId).filter(b -> !b.isBlank()).map(Path::of));
         }
+    }
+
+    /**
+     * Writes a new boot id (as {@code /proc/sys/kernel/random/boot_id} has one per boot): an agent
+     * reading it sees that this start is a reboot and discards its intent ledger. Written whole
+     * (temporary file, then rename), so a reader never sees half of it.
+     */
+    static String writeBootId(Path file) throws IOException {
+        String id = UUID.randomUUID().toString();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".boot_id", ".tmp");
+        Files.writeString(tmp, id + "\n");
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return id;
     }
 
     /** Mounts, then serves until SIGTERM/SIGINT (the JVM's shutdown hook unmounts) or an outside unmount. */
@@ -129,8 +156,20 @@ public final class SimKernelFs implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         SimKernelFs fs = start(o.mountPoint(), MachineProfiles.resolve(o.profile()), o.seed(), o.callTimeout());
-        LOG.infof("simkernel: profile %s (kernel %s), seed %d, mounted at %s in %d ms", fs.kernel().profile().name(),
-                fs.kernel().level(), o.seed(), fs.mountPoint(), (System.nanoTime() - t0) / 1_000_000);
+        // the boot id after the mount: an agent that sees the new id also sees the new kernel
+        if (o.bootIdFile().isPresent()) {
+            try {
+                LOG.infof("simkernel: boot id %s in %s", writeBootId(o.bootIdFile().get()), o.bootIdFile().get());
+            } catch (IOException e) {
+                fs.close();
+                System.err.println("simkernel: cannot write the boot id file " + o.bootIdFile().get() + ": " + e);
+                System.exit(1);
+                return;
+            }
+        }
+        LOG.infof("simkernel: profile %s (kernel %s), seed %d, mounted at %s in %d ms; control files in %s",
+                fs.kernel().profile().name(), fs.kernel().level(), o.seed(), fs.mountPoint(),
+                (System.nanoTime() - t0) / 1_000_000, fs.mountPoint().resolve(SimDebugFiles.DIR.substring(1)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             fs.close();
             // stderr, not the logger: java.util.logging may already be shut down by its own hook

@@ -35,6 +35,8 @@ import java.util.function.IntSupplier;
  * <li>attributes report size 4096, as sysfs does; files are opened with {@code direct_io}.</li>
  * </ul>
  * The served model can be swapped ({@link #serve}) so that tests reuse one mount for many boots.
+ * Besides the model's tree, the mount has the simkernel's control files ({@link SimDebugFiles}, under
+ * {@code /sys/kernel/debug/apqn-sim}), and every write that reaches the model is journaled there.
  */
 final class SimSysfsOperations {
 
@@ -60,6 +62,7 @@ final class SimSysfsOperations {
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final Map<Long, OpenFile> openFiles = new ConcurrentHashMap<>();
     private final Set<Thread> inCall = ConcurrentHashMap.newKeySet();
+    private final SimDebugFiles debug = new SimDebugFiles(() -> sysfs);
 
     /** An open attribute: its path and the content the last read at offset 0 produced. */
     private static final class OpenFile {
@@ -117,8 +120,13 @@ final class SimSysfsOperations {
         }
     }
 
+    /** The model's entry, or a control file's. */
+    private Optional<Entry> lstat(String path) {
+        return SimDebugFiles.owns(path) ? SimDebugFiles.lstat(path) : sysfs.lstat(path);
+    }
+
     private int getattr(String path, Pointer st) {
-        Optional<Entry> entry = sysfs.lstat(path);
+        Optional<Entry> entry = lstat(path);
         if (entry.isEmpty()) {
             return -Errno.ENOENT.number();
         }
@@ -148,7 +156,7 @@ final class SimSysfsOperations {
     }
 
     private int truncate(String path) {
-        Optional<Entry> entry = sysfs.lstat(path);
+        Optional<Entry> entry = lstat(path);
         if (entry.isEmpty()) {
             return -Errno.ENOENT.number();
         }
@@ -156,7 +164,7 @@ final class SimSysfsOperations {
     }
 
     private int open(String path, Pointer fi) {
-        Optional<Entry> entry = sysfs.lstat(path);
+        Optional<Entry> entry = lstat(path);
         if (entry.isEmpty()) {
             return -Errno.ENOENT.number();
         }
@@ -187,7 +195,8 @@ final class SimSysfsOperations {
         byte[] content = file.content;
         if (offset == 0 || content == null) {
             try {
-                content = sysfs.read(file.path).getBytes(StandardCharsets.UTF_8);
+                String text = SimDebugFiles.owns(file.path) ? debug.read(file.path) : sysfs.read(file.path);
+                content = text.getBytes(StandardCharsets.UTF_8);
             } catch (SysfsException e) {
                 return -e.errno().number();
             }
@@ -204,10 +213,18 @@ final class SimSysfsOperations {
     private int write(String path, Pointer buf, long size) {
         String value = new String(buf.getByteArray(0, (int) size), StandardCharsets.UTF_8);
         try {
+            if (SimDebugFiles.owns(path)) {
+                debug.write(path, value);
+                return (int) size;
+            }
             sysfs.write(path, value);
         } catch (SysfsException e) {
+            if (!SimDebugFiles.owns(path)) {
+                debug.recordWrite(path, value, e.errno());
+            }
             return -e.errno().number();
         }
+        debug.recordWrite(path, value, null);
         return (int) size;
     }
 
@@ -219,7 +236,14 @@ final class SimSysfsOperations {
     private int readdir(String path, Pointer buf, Pointer filler) {
         List<String> names;
         try {
-            names = sysfs.list(path);
+            if (SimDebugFiles.owns(path)) {
+                names = SimDebugFiles.list(path);
+            } else {
+                names = sysfs.list(path);
+                if (path.equals("/sys") && !names.contains("kernel")) {
+                    names = java.util.stream.Stream.concat(names.stream(), java.util.stream.Stream.of("kernel")).sorted().toList();
+                }
+            }
         } catch (SysfsException e) {
             return -e.errno().number();
         }

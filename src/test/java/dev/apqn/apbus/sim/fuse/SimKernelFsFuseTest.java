@@ -228,6 +228,59 @@ class SimKernelFsFuseTest {
         }
     }
 
+    /**
+     * The control files under /sys/kernel/debug/apqn-sim, driven from a shell as an E2E test does it
+     * through {@code docker exec}: hold a write, see it blocked, release it; fail the next write with
+     * an errno; read every write back from the journal.
+     */
+    @Test
+    void controlFilesHoldAndFailWritesAndJournalThemFromAShell() throws Exception {
+        Path control = mnt.resolve("sys/kernel/debug/apqn-sim");
+        assertThat(run("ls", mnt.resolve("sys").toString())).contains("kernel");
+        assertThat(run("ls", control.toString()).split("\n"))
+                .containsExactly("fail_writes", "hold_writes", "release_writes", "writes");
+        assertThat(run("cat", control.resolve("writes").toString())).isEmpty();
+
+        run("sh", "-c", "echo " + APMASK + " > " + control.resolve("hold_writes"));
+        Process writer = new ProcessBuilder("sh", "-c", "echo -5 > " + mnt.resolve("sys/bus/ap/apmask")).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!run("cat", control.resolve("hold_writes").toString()).equals(APMASK + " blocked=1\n")) {
+            assertThat(System.nanoTime()).as("the shell's write is held").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        assertThat(writer.isAlive()).isTrue();
+        assertThat(simkernel.kernel().apmask()).isEqualTo(ApMask.all());
+        run("sh", "-c", "echo " + APMASK + " > " + control.resolve("release_writes"));
+        assertThat(writer.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(writer.exitValue()).isZero();
+        assertThat(simkernel.kernel().apmask()).isEqualTo(ApMask.all().without(5));
+        assertThat(run("cat", control.resolve("hold_writes").toString())).isEmpty();
+
+        run("sh", "-c", "echo '/sys/bus/ap/aqmask EBUSY' > " + control.resolve("fail_writes"));
+        try (FileSysfs fs = new FileSysfs(mnt)) {
+            assertThatThrownBy(() -> fs.write("/sys/bus/ap/aqmask", "-3\n"))
+                    .isInstanceOfSatisfying(SysfsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
+            fs.write("/sys/bus/ap/aqmask", "-3\n");
+        }
+        assertThat(run("cat", control.resolve("writes").toString())).isEqualTo("""
+                1 /sys/bus/ap/apmask -5\\n ok
+                2 /sys/bus/ap/aqmask -3\\n EBUSY
+                3 /sys/bus/ap/aqmask -3\\n ok
+                """);
+
+        // a control write that names no sysfs path, or no errno, is refused and arms nothing
+        for (String bad : List.of("'apmask' > " + control.resolve("hold_writes"),
+                "'/sys/bus/ap/apmask EWHAT' > " + control.resolve("fail_writes"),
+                "/sys/bus/ap/apmask > " + control.resolve("release_writes"))) {
+            // bash, not sh: dash words every failed write of its echo as "I/O error"
+            Process p = new ProcessBuilder("bash", "-c", "echo " + bad).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("echo %s: %s", bad, out).isNotZero();
+            assertThat(out).contains("Invalid argument");
+        }
+        assertThat(run("cat", control.resolve("hold_writes").toString())).isEmpty();
+    }
+
     private static List<Optional<Errno>> errnos(Sysfs fs, List<String[]> writes) {
         List<Optional<Errno>> out = new ArrayList<>();
         for (String[] w : writes) {
