@@ -39,7 +39,7 @@ class ChartIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"agent.backend=sysfs", "agent.backend=simulated",
+  @ValueSource(strings = {"agent.backend=sysfs", "agent.backend=simulated", "agent.backend=simulated-in-process",
       "serviceMonitor.enabled=true,admissionPolicies.enabled=false,uninstallGuard.enabled=false"})
   void lintsStrictly(String values) {
     var lint = Helm.run(null, List.of("lint", "--strict", Helm.chart().toString(), "--set", values));
@@ -51,7 +51,7 @@ class ChartIT {
   void badValuesFailNamingTheValue() {
     var wrongBackend = Helm.run(null, List.of("template", "x", Helm.chart().toString(), "--set", "agent.backend=qemu"));
     assertThat(wrongBackend.exitCode()).isNotZero();
-    assertThat(wrongBackend.stderr()).contains("/agent/backend").contains("'sysfs', 'simulated'");
+    assertThat(wrongBackend.stderr()).contains("/agent/backend").contains("'sysfs', 'simulated', 'simulated-in-process'");
 
     var misspelt = Helm.run(null, List.of("template", "x", Helm.chart().toString(), "--set", "controller.replica=3"));
     assertThat(misspelt.exitCode()).isNotZero();
@@ -64,7 +64,7 @@ class ChartIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"agent.backend=sysfs", "agent.backend=simulated"})
+  @ValueSource(strings = {"agent.backend=sysfs", "agent.backend=simulated", "agent.backend=simulated-in-process"})
   void everythingRenderedIsAcceptedByTheApiServer(String values, LocalControlPlane cp) throws Exception {
     String ns = cp.createNamespace("chart-dry");
     String yaml = Helm.template(ns, ns, "--set", values);

@@ -18,16 +18,12 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,9 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chart as a user installs it, on real kubelets, from the operator image tar ({@code
- * image.pullPolicy=Never}) with the simulated backend: controller and agent pods Ready, one
- * APNodeState per node, a reservation goes Ready and its deletion gives the queues back, and an
- * agent's own token cannot write another node's state.
+ * image.pullPolicy=Never}) with the simulated backend (the simkernel DaemonSet serves each node's AP
+ * sysfs; the agent writes it with its production sysfs backend): controller, agent and simkernel
+ * pods Ready, one APNodeState per node, a reservation goes Ready and its deletion gives the queues
+ * back (checked in the simkernel's files on the node), and an agent's own token cannot write
+ * another node's state.
  */
 @WithNodeCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,47 +47,32 @@ class ChartOnClusterE2E {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChartOnClusterE2E.class);
 
-    static final String NS = "apqn-system";
-    static final String TENANT = "e2e-payroll";
-    static final Duration WAIT = Duration.ofMinutes(3);
+    static final String NS = ChartRelease.NS;
+    static final String TENANT = ChartRelease.TENANT;
+    static final Duration WAIT = ChartRelease.WAIT;
     static final String TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
     @BeforeAll
     static void install(NodeCluster cluster) {
-        if (NodeClusterExtension.operatorImageTar().isEmpty()) {
-            NodeClusterExtension.skip("no operator image tar (-De2e.image.tar, default "
-                    + NodeClusterExtension.DEFAULT_IMAGE_TAR + "): build it first (make image)");
-        }
-        String image = NodeClusterExtension.OPERATOR_IMAGE;
-        Helm.run(cluster.kubeconfig(), List.of("install", Helm.RELEASE, Helm.chart().toString(),
-                "--namespace", NS, "--create-namespace",
-                "--set", "image.repository=" + image.substring(0, image.lastIndexOf(':')),
-                "--set", "image.tag=" + image.substring(image.lastIndexOf(':') + 1),
-                "--set", "image.pullPolicy=Never",
-                "--set", "agent.backend=simulated")).orThrow();
+        ChartRelease.install(cluster);
     }
 
     @AfterAll
     static void uninstall(NodeCluster cluster, KubernetesClient client) {
-        if (NodeClusterExtension.operatorImageTar().isEmpty()) {
-            return;
-        }
-        // reservations first: the chart's uninstall guard refuses while any exist
-        client.resources(APQNReservation.class).inAnyNamespace().delete();
-        client.namespaces().withName(TENANT).delete();
+        ChartRelease.uninstall(cluster, client);
     }
 
     @Test
     @Order(1)
-    void controllerAndAgentPodsBecomeReadyOnePerNodeForTheAgent(NodeCluster cluster, KubernetesClient client) {
-        awaitWithDiagnostics(client, "controller and agent pods Ready", () -> {
-            var controller = client.apps().deployments().inNamespace(NS).withName(Helm.RELEASE + "-controller").get();
-            var agent = client.apps().daemonSets().inNamespace(NS).withName(Helm.RELEASE + "-agent").get();
-            return controller != null && Objects.equals(controller.getStatus().getReadyReplicas(), 2)
-                    && agent != null && Objects.equals(agent.getStatus().getNumberReady(), cluster.nodeNames().size());
-        });
+    void controllerAgentAndSimkernelPodsBecomeReadyOnePerNodeForTheAgent(NodeCluster cluster, KubernetesClient client) {
+        ChartRelease.awaitReady(cluster, client);
         assertThat(agentPods(client)).extracting(p -> p.getSpec().getNodeName())
                 .containsExactlyInAnyOrderElementsOf(cluster.nodeNames());
+        assertThat(ChartRelease.pods(client, "simkernel")).extracting(p -> p.getSpec().getNodeName())
+                .containsExactlyInAnyOrderElementsOf(cluster.nodeNames());
+        for (String node : cluster.nodeNames()) {
+            assertThat(new SimkernelOnNode(cluster, node).mounted()).as("the simkernel's sysfs on %s", node).isTrue();
+        }
     }
 
     @Test
@@ -106,6 +89,9 @@ class ChartOnClusterE2E {
     @Order(3)
     void aReservationGoesReadyAndItsDeletionReleasesTheQueues(NodeCluster cluster, KubernetesClient client) {
         String node = cluster.nodeNames().get(cluster.nodeNames().size() - 1);
+        var kernel = new SimkernelOnNode(cluster, node);
+        String bootApmask = kernel.read("/sys/bus/ap/apmask");
+        String bootAqmask = kernel.read("/sys/bus/ap/aqmask");
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(TENANT).endMetadata().build())
                 .serverSideApply();
         var r = new APQNReservation();
@@ -133,6 +119,13 @@ class ChartOnClusterE2E {
             assertThat(state.getMdevs()).extracting(MdevStatus::getUuid).contains(uuid);
             assertThat(state.getReservedApqns()).isEqualTo(2);
         });
+        // what the node's (simulated) kernel says, read on the node itself
+        assertThat(kernel.mdevs()).containsExactly(uuid);
+        assertThat(kernel.matrixOf(uuid)).containsExactly("05.0004", "05.0006");
+        assertThat(kernel.read(SimkernelOnNode.MATRIX + "/" + uuid + "/guest_matrix")).isEqualTo(kernel.read(SimkernelOnNode.MATRIX + "/" + uuid + "/matrix"));
+        assertThat(kernel.driverOf("05.0004")).contains("vfio_ap");
+        LOG.info("on {}: apmask {} -> {}, aqmask {} -> {}", node, bootApmask.strip(), kernel.read("/sys/bus/ap/apmask").strip(),
+                bootAqmask.strip(), kernel.read("/sys/bus/ap/aqmask").strip());
 
         long deleted = System.nanoTime();
         reservation.delete();
@@ -145,6 +138,10 @@ class ChartOnClusterE2E {
                     .extracting(MdevStatus::getUuid).doesNotContain(uuid);
             assertThat(state.getReservedApqns()).isZero();
         });
+        assertThat(kernel.mdevs()).isEmpty();
+        assertThat(kernel.read("/sys/bus/ap/apmask")).isEqualTo(bootApmask);
+        assertThat(kernel.read("/sys/bus/ap/aqmask")).isEqualTo(bootAqmask);
+        assertThat(kernel.driverOf("05.0004")).isPresent().get().isNotEqualTo("vfio_ap");
         LOG.info("APNodeState {} shows the queues back {} after delete", node, E2eTimings.seconds(System.nanoTime() - deleted));
     }
 
@@ -233,19 +230,11 @@ class ChartOnClusterE2E {
     }
 
     static List<Pod> agentPods(KubernetesClient client) {
-        return client.pods().inNamespace(NS).withLabel("app.kubernetes.io/component", "agent").list().getItems();
+        return ChartRelease.pods(client, "agent");
     }
 
     static String exec(KubernetesClient client, Pod pod, String... command) throws Exception {
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        try (var watch = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                .inContainer(pod.getSpec().getContainers().get(0).getName())
-                .writingOutput(out).writingError(err).exec(command)) {
-            int code = watch.exitCode().get(1, TimeUnit.MINUTES);
-            assertThat(code).as("%s in %s: %s", List.of(command), pod.getMetadata().getName(), err).isZero();
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        return ChartRelease.exec(client, pod, command);
     }
 
     /** The admin kubeconfig's server and CA, but authenticating with {@code token} only. */
@@ -259,28 +248,7 @@ class ChartOnClusterE2E {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
-    /** Waits; on timeout the failure names every pod of the release with its state and log tail. */
     static void awaitWithDiagnostics(KubernetesClient client, String what, Callable<Boolean> done) {
-        try {
-            await(what).atMost(WAIT).pollInterval(Duration.ofSeconds(1)).until(done);
-        } catch (ConditionTimeoutException e) {
-            throw new AssertionError(what + " not reached within " + WAIT + "; pods:\n" + podReport(client), e);
-        }
-    }
-
-    static String podReport(KubernetesClient client) {
-        return client.pods().inNamespace(NS).list().getItems().stream().map(p -> {
-            String states = p.getStatus().getContainerStatuses() == null ? "" : p.getStatus().getContainerStatuses().stream()
-                    .map(c -> c.getName() + " ready=" + c.getReady() + " restarts=" + c.getRestartCount() + " " + c.getState())
-                    .collect(Collectors.joining("; "));
-            String log;
-            try {
-                log = client.pods().inNamespace(NS).withName(p.getMetadata().getName()).tailingLines(15).getLog();
-            } catch (KubernetesClientException ex) {
-                log = "(no log: " + ex.getMessage() + ")";
-            }
-            return p.getMetadata().getName() + " on " + p.getSpec().getNodeName() + " " + p.getStatus().getPhase()
-                    + " " + states + "\n" + log;
-        }).collect(Collectors.joining("\n---\n"));
+        ChartRelease.awaitWithDiagnostics(client, what, done);
     }
 }
