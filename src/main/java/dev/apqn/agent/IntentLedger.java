@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -160,6 +161,16 @@ public final class IntentLedger {
             l.startFresh(bootId, true);
         }
         return l;
+    }
+
+    /**
+     * The boot id the ledger in {@code dir} was written under, read without opening it (opening a
+     * ledger of another boot discards it); empty if there is none yet.
+     */
+    public static Optional<String> bootIdRecordedIn(Path dir) throws IOException {
+        IntentLedger l = new IntentLedger(dir);
+        l.replay();
+        return Optional.ofNullable(l.bootId);
     }
 
     /**

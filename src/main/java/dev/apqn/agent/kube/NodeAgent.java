@@ -86,6 +86,7 @@ public final class NodeAgent implements AutoCloseable {
     private final String node;
     private final ApBus bus;
     private final HostAccess host;
+    private final Path ledgerDir;
     private final HostConverger converger;
     private final AgentSettings settings;
     private final AgentLease lease;
@@ -135,7 +136,8 @@ public final class NodeAgent implements AutoCloseable {
         this.host = Objects.requireNonNull(host, "host");
         this.settings = runtime.settings();
         this.simulated = simulated;
-        this.converger = new HostConverger(bus, host.lock(), Objects.requireNonNull(ledgerDir, "ledgerDir"), host.bootId(), host.clock());
+        this.ledgerDir = Objects.requireNonNull(ledgerDir, "ledgerDir");
+        this.converger = new HostConverger(bus, host.lock(), ledgerDir, host.bootId(), host.clock());
         String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
         this.events = new AgentEvents(runtime.client(), node, settings.fieldManager());
@@ -371,6 +373,15 @@ public final class NodeAgent implements AutoCloseable {
         }
         Optional<ConvergeReport> report = Optional.empty();
         long generation;
+        APNodeStateStatus previous = obj.getStatus();
+        if (target.isPresent() && rebootUnseen()) {
+            APNodeStateStatus restoring = RebootNotice.restoring(previous, now());
+            if (restoring != null) {
+                LOG.infof("node %s: new kernel (boot id changed): reporting its reservations Restoring before re-creating them", node);
+                writeIfChanged(obj, previous, restoring);
+                previous = restoring;
+            }
+        }
         if (target.isPresent()) {
             long t0 = System.nanoTime();
             ConvergeReport r = converger.converge(target.get(), settings.drain());
@@ -391,12 +402,11 @@ public final class NodeAgent implements AutoCloseable {
                 spec == null || spec.getHostEdits() == null ? null : spec.getHostEdits().getHash(), allocated(spec),
                 ledger.owned(), ledger.openIntents(), recoveredAtStart, lastCompleted, generation,
                 obj.getMetadata().getGeneration(), ledger.inFlightAtTakeover(), agentStatus());
-        APNodeStateStatus previous = obj.getStatus();
         APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
         Optional<ConvergeReport> reported = report;
         Optional<HostTarget> planned = target;
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
-        writeIfChanged(obj, desired);
+        writeIfChanged(obj, previous, desired);
         statusReported = true;
         emitEvents(obj, report, previous, desired);
         return report.isPresent() && !report.get().converged()
@@ -445,9 +455,25 @@ public final class NodeAgent implements AutoCloseable {
         return a;
     }
 
-    private void writeIfChanged(APNodeState obj, APNodeStateStatus desired) {
+    /**
+     * A kernel whose boot id is not the one the intent ledger was written under, and which the
+     * converger has not seen yet: the node rebooted (under a running agent, or before this agent
+     * started). The converger discards the ledger on its next pass; this only decides what to say first.
+     */
+    private boolean rebootUnseen() {
+        try {
+            IntentLedger ledger = converger.ledger();
+            String recorded = ledger != null ? ledger.bootId() : IntentLedger.bootIdRecordedIn(ledgerDir).orElse(null);
+            return recorded != null && !recorded.equals(host.bootId().get());
+        } catch (IOException | RuntimeException e) {
+            return false; // the converge that follows reads both again and reports what fails
+        }
+    }
+
+    /** Writes {@code desired} unless {@code published} (what the server has, as far as we know) equals it. */
+    private void writeIfChanged(APNodeState obj, APNodeStateStatus published, APNodeStateStatus desired) {
         JsonNode want = Serialization.jsonMapper().valueToTree(desired);
-        JsonNode have = obj.getStatus() == null ? null : Serialization.jsonMapper().valueToTree(obj.getStatus());
+        JsonNode have = published == null ? null : Serialization.jsonMapper().valueToTree(published);
         if (want.equals(have)) {
             return;
         }

@@ -70,9 +70,9 @@ class DisruptionE2E {
         Thread.sleep(20_000);
         idle = PodFootprint.measure(cluster, client, Duration.ofSeconds(30));
         LOG.info("pod footprint at idle (no reservations):\n{}", idle);
-        for (Pod pod : ChartRelease.pods(client, "controller")) {
-            assertThat(PodFootprint.scrape(cluster, pod)).contains("apqn_reservations").contains("jvm_memory_used_bytes");
-        }
+        var controllerMetrics = ChartRelease.pods(client, "controller").stream().map(p -> PodFootprint.scrape(cluster, p)).toList();
+        assertThat(controllerMetrics).hasSize(2).allMatch(m -> m.startsWith("HTTP/1.0 200") && m.contains("jvm_memory_used_bytes"));
+        assertThat(controllerMetrics).as("the leader's reservation gauge").anyMatch(m -> m.contains("apqn_reservations{phase=\"Ready\"}"));
         for (Pod pod : ChartRelease.pods(client, "agent")) {
             assertThat(PodFootprint.scrape(cluster, pod)).contains("apqn_node_apqns").contains("jvm_memory_used_bytes");
         }
@@ -88,7 +88,7 @@ class DisruptionE2E {
 
     @Test
     @Order(2)
-    void theLeadingControllerKilledTheOtherTakesOverAndNoReservationLeavesReady(KubernetesClient client) {
+    void theLeadingControllerKilledAControllerLeadsAgainAndNoReservationLeavesReady(NodeCluster cluster, KubernetesClient client) {
         history.clear();
         Map<String, String> readySince = readySince();
         Map<String, List<String>> journals = journals();
@@ -96,17 +96,22 @@ class DisruptionE2E {
         String leader = lease.get().getSpec().getHolderIdentity();
         assertThat(ChartRelease.pods(client, "controller")).extracting(p -> p.getMetadata().getName()).contains(leader);
 
+        // SIGKILL, as a crash or the OOM killer: no shutdown hook releases the Lease (a pod deletion would:
+        // the kubelet sends SIGTERM first, even with grace period 0, and the controller releases the Lease)
+        Pod leaderPod = client.pods().inNamespace(ChartRelease.NS).withName(leader).get();
+        long pid = PodFootprint.jvmPid(cluster, leaderPod);
         long killed = System.nanoTime();
-        client.pods().inNamespace(ChartRelease.NS).withName(leader).withGracePeriod(0).delete();
-        await("another controller holds the leader Lease").atMost(ChartRelease.WAIT).pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    var holder = lease.get().getSpec().getHolderIdentity();
-                    return holder != null && !holder.equals(leader);
-                });
+        assertThat(cluster.exec(leaderPod.getSpec().getNodeName(), "kill", "-9", Long.toString(pid)).exitCode()).isZero();
+        Instant killedAt = Instant.now();
+        // a live leader again: the Lease renewed after the kill, by the standby (once the Lease expired)
+        // or by the killed pod's restarted container (same identity, the pod name: it may renew at once)
+        await("a live controller renews the leader Lease").atMost(ChartRelease.WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> renewedAfter(client, LEADER_LEASE, killedAt.plusSeconds(1)));
         double failover = (System.nanoTime() - killed) / 1e9;
         String successor = lease.get().getSpec().getHolderIdentity();
-        LOG.info("controller failover: {} killed (grace period 0), {} took the leader Lease {} s later (lease duration 15 s)",
-                leader, successor, String.format("%.1f", failover));
+        LOG.info("controller failover: the leader {} was killed (SIGKILL); {} renewed the leader Lease {} s later (lease duration 15 s)",
+                leader, successor.equals(leader) ? successor + " (its restarted container)" : successor,
+                String.format("%.1f", failover));
 
         // the new leader reconciles: a reservation made now goes Ready
         String node = reservations.keySet().iterator().next();
@@ -116,7 +121,7 @@ class DisruptionE2E {
         await("after-failover gone").atMost(ChartRelease.WAIT).until(() -> fresh.get() == null);
 
         assertStillReadySince(readySince);
-        reservations.values().forEach(r -> assertThat(history.phasesOf(r.get().getMetadata().getName())).containsOnly("Ready"));
+        reservations.values().forEach(r -> assertThat(history.phasesOf(r.get().getMetadata().getName())).isSubsetOf("Ready"));
         // host writes since: only those of the reservation made after the failover, on its node
         journals.forEach((n, before) -> {
             if (!n.equals(node)) {
@@ -142,7 +147,7 @@ class DisruptionE2E {
         assertThat(ChartRelease.pods(client, "agent")).extracting(p -> p.getMetadata().getUid()).doesNotContainAnyElementsOf(before);
 
         assertStillReadySince(readySince);
-        reservations.values().forEach(r -> assertThat(history.phasesOf(r.get().getMetadata().getName())).containsOnly("Ready"));
+        reservations.values().forEach(r -> assertThat(history.phasesOf(r.get().getMetadata().getName())).isSubsetOf("Ready"));
         assertThat(journals()).as("host writes during the upgrade (none planned)").isEqualTo(journals);
     }
 

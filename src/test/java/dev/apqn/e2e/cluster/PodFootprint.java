@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 
 /**
  * What the release's pods cost on their nodes, read from {@code /proc} in the node containers (no
- * metrics-server here): each pod's JVM (found by its {@code HOSTNAME}, the pod's name), its RSS, its
+ * metrics-server here): each pod's JVM (found by the pod UID in its cgroup path), its RSS, its
  * CPU time since start, and its CPU use over a window. Printed by the tests, never asserted against
  * a number.
  */
@@ -26,9 +26,9 @@ record PodFootprint(List<Row> rows, Duration window) {
     private static final double CLOCK_TICKS = 100.0; // USER_HZ on Linux
     private static final String PROCS = "for p in $(ls /proc | grep -E '^[0-9]+$'); do "
             + "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = java ] || continue; "
-            + "h=$(tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | sed -n 's/^HOSTNAME=//p'); "
+            + "h=$(grep -o 'pod[0-9a-f_-]\\{36\\}' /proc/$p/cgroup | head -n 1 | cut -c4- | tr _ -); "
             + "r=$(sed -n 's/^VmRSS:[[:space:]]*\\([0-9]*\\) kB/\\1/p' /proc/$p/status); "
-            + "t=$(cut -d' ' -f14,15 /proc/$p/stat); echo \"$h $r $t\"; done";
+            + "t=$(cut -d' ' -f14,15 /proc/$p/stat); echo \"$h $p $r $t\"; done";
 
     /** Samples every pod of the release twice, {@code window} apart. */
     static PodFootprint measure(NodeCluster cluster, KubernetesClient client, Duration window) {
@@ -43,8 +43,8 @@ record PodFootprint(List<Row> rows, Duration window) {
         List<Row> rows = new ArrayList<>();
         for (Pod pod : client.pods().inNamespace(ChartRelease.NS).list().getItems()) {
             String name = pod.getMetadata().getName();
-            String[] a = first.get(name);
-            String[] b = second.get(name);
+            String[] a = first.get(pod.getMetadata().getUid());
+            String[] b = second.get(pod.getMetadata().getUid());
             if (a == null || b == null) {
                 continue; // not a JVM (a finished hook Job), or restarted in between
             }
@@ -58,22 +58,32 @@ record PodFootprint(List<Row> rows, Duration window) {
         return new PodFootprint(rows, window);
     }
 
-    /** Pod name → {RSS KiB, utime, stime} of every JVM on every node. */
+    /** The pid (in its node's container) of {@code pod}'s JVM. */
+    static long jvmPid(NodeCluster cluster, Pod pod) {
+        String[] f = sample(cluster).get(pod.getMetadata().getUid());
+        assertThat(f).as("a JVM of pod %s on its node", pod.getMetadata().getName()).isNotNull();
+        return Long.parseLong(f[3]);
+    }
+
+    /** Pod UID → {RSS KiB, utime, stime, pid} of every JVM on every node. */
     private static Map<String, String[]> sample(NodeCluster cluster) {
         Map<String, String[]> out = new HashMap<>();
         for (String node : cluster.nodeNames()) {
             var r = cluster.exec(node, "sh", "-c", PROCS);
             assertThat(r.exitCode()).as("reading /proc on %s: %s", node, r.stderr()).isZero();
-            r.stdout().lines().map(l -> l.split("\\s+")).filter(f -> f.length == 4 && !f[0].isEmpty())
-                    .forEach(f -> out.put(f[0], new String[] {f[1], f[2], f[3]}));
+            r.stdout().lines().map(l -> l.split("\\s+")).filter(f -> f.length == 5 && !f[0].isEmpty())
+                    .forEach(f -> out.put(f[0], new String[] {f[2], f[3], f[4], f[1]}));
         }
         return out;
     }
 
-    /** The Prometheus text a pod serves on its metrics port, fetched from its node. */
+    /**
+     * The Prometheus text (after the HTTP headers) a pod serves on its metrics port, fetched from its
+     * node with bash's /dev/tcp (the node image's static busybox wget crashes, docs/e2e.md).
+     */
     static String scrape(NodeCluster cluster, Pod pod) {
-        var r = cluster.exec(pod.getSpec().getNodeName(), "busybox", "wget", "-qO-",
-                "http://" + pod.getStatus().getPodIP() + ":8080/q/metrics");
+        var r = cluster.exec(pod.getSpec().getNodeName(), "bash", "-c", "exec 3<>/dev/tcp/" + pod.getStatus().getPodIP()
+                + "/8080 && printf 'GET /q/metrics HTTP/1.0\\r\\nHost: metrics\\r\\n\\r\\n' >&3 && cat <&3");
         assertThat(r.exitCode()).as("scraping %s: %s", pod.getMetadata().getName(), r.stderr()).isZero();
         return r.stdout();
     }

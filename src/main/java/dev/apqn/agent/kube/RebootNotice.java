@@ -1,0 +1,53 @@
+package dev.apqn.agent.kube;
+
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.api.v1alpha1.ReservationSync;
+import dev.apqn.status.Conditions;
+import dev.apqn.status.Reasons;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The status an agent publishes as soon as it sees a new kernel (a new boot id) and before it
+ * re-creates anything: every reservation that held queues on the old kernel is Restoring, and so is
+ * the node (condition Restoring, as {@link NodeStatusBuilder} says while a restore takes passes). One pass
+ * usually restores everything, so without this the reboot would never show: the node's status and
+ * the reservations' Ready condition would go from Ready to Ready, and an admin could not tell that
+ * the guests' mdevs were gone for a while.
+ */
+final class RebootNotice {
+
+    /** States of a reservation whose mdev or host edits existed on the old kernel. */
+    private static final Set<ReservationSync.State> HELD = EnumSet.of(ReservationSync.State.Ready,
+            ReservationSync.State.Drifted, ReservationSync.State.Degraded, ReservationSync.State.InUse,
+            ReservationSync.State.Applying, ReservationSync.State.PlanStale, ReservationSync.State.Failed);
+
+    private RebootNotice() {
+    }
+
+    /** {@code published} with its held reservations Restoring since {@code now}; null if none was held. */
+    static APNodeStateStatus restoring(APNodeStateStatus published, String now) {
+        if (published == null || published.getReservations() == null) {
+            return null;
+        }
+        APNodeStateStatus out = Serialization.clone(published);
+        boolean any = false;
+        for (ReservationSync r : out.getReservations()) {
+            if (r.getState() != null && HELD.contains(r.getState())) {
+                r.setState(ReservationSync.State.Restoring);
+                r.setReason(Reasons.RECOVERING_INTENT);
+                r.setMessage("the node rebooted (its kernel has a new boot id): re-creating the mdev and host edits");
+                r.setLastTransitionTime(now);
+                any = true;
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        out.setConditions(Conditions.set(out.getConditions(), Conditions.RESTORING, true, Reasons.RECOVERING_INTENT,
+                "the node rebooted (kernel state reset); re-converging from scratch", out.getObservedGeneration(), now));
+        return out;
+    }
+}
