@@ -168,11 +168,7 @@ final class SimBusScan {
     }
 
     private static String modeName(SimCard c) {
-        return switch (c.hardware().mode()) {
-            case CCA -> "cca";
-            case ACCELERATOR -> "accel";
-            case EP11 -> "ep11";
-        };
+        return SimDriverCore.modeName(c);
     }
 
     /** The card's {@code ap_functions}: the profile's word, or a typical one for the mode. */
@@ -190,12 +186,17 @@ final class SimBusScan {
         return apxa ? f | 0x02000000 : f;
     }
 
-    /** A serial number that is stable for a seed, so runs can be repeated. */
+    /**
+     * A serial number that is stable for a seed, so runs can be repeated, with the width the card
+     * reports: 8 characters for CCA (zcrypt_ccamisc {@code char serial[9]}), 16 for EP11 (the
+     * module's serial, printed with {@code %16.16s}). Accelerators have none.
+     */
     private String serialOf(MachineProfile.Card card) {
         Random r = new Random(k.seed() * 31 + card.id());
         String alphabet = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ";
+        int width = card.mode() == MachineProfile.Mode.EP11 ? 16 : 8;
         StringBuilder sb = new StringBuilder("93");
-        for (int i = 0; i < 6; i++) {
+        while (sb.length() < width) {
             sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
         }
         return sb.toString();

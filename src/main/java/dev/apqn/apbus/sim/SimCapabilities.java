@@ -20,6 +20,10 @@ import dev.apqn.apbus.Errno;
  *   <li>no vfio queue {@code status}, no card {@code max_msg_size};</li>
  *   <li>mdev {@code remove} returns EBUSY while a guest is attached; {@code create} beyond the
  *       instance limit returns EPERM (vfio_ap's own counter).</li>
+ *   <li>mdevs are bound to the vfio core's generic {@code vfio_mdev} driver (module {@code vfio_mdev});
+ *       vfio_ap registered its own mdev driver {@code vfio_ap_mdev} in ≈5.15/5.16.</li>
+ *   <li>CCA {@code mkvps} has no {@code ASYM} lines (added after the 2022 zcrypt_cex4.c; modelled from
+ *       AP_CONFIG on).</li>
  * </ul>
  */
 public record SimCapabilities(KernelLevel level) {
@@ -88,6 +92,24 @@ public record SimCapabilities(KernelLevel level) {
     /** Queue {@code driver_override} and bus {@code bindings_complete_count} (6.19). */
     public boolean driverOverride() {
         return level.atLeast(KernelLevel.DRIVER_OVERRIDE);
+    }
+
+    /**
+     * The mdev bus driver an mdev is bound to: vfio_ap's own {@code vfio_ap_mdev} (≈5.16+, in module
+     * vfio_ap), before that the vfio core's generic {@code vfio_mdev} (module vfio_mdev).
+     */
+    public String mdevDriver() {
+        return dynamic() ? "vfio_ap_mdev" : "vfio_mdev";
+    }
+
+    /** The module that registers {@link #mdevDriver()}. */
+    public String mdevDriverModule() {
+        return dynamic() ? "vfio_ap" : "vfio_mdev";
+    }
+
+    /** CCA queue {@code mkvps} lists the ASYM master key (absent in the 2022 zcrypt_cex4.c; modelled from AP_CONFIG). */
+    public boolean ccaAsymMkvps() {
+        return level.atLeast(KernelLevel.AP_CONFIG);
     }
 
     /** Card {@code depth} prints the TAPQ field + 1 (6.19-rc7 fix). */

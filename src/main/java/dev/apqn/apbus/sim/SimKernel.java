@@ -629,6 +629,11 @@ public final class SimKernel implements HostQueues {
         return seed;
     }
 
+    /** zcrypt can send a CPRB to this queue now (bound, online, healthy); caller holds the lock. */
+    boolean zcryptUsable(SimQueue q) {
+        return zcrypt.usable(q);
+    }
+
     void uevent(String action, String devpath, Map<String, String> env) {
         uevents.add(new Uevent(action, devpath, env));
     }

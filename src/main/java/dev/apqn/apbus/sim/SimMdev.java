@@ -13,14 +13,17 @@ public final class SimMdev {
     final int apmMax;
     final int aqmMax;
     final int admMax;
+    /** The IOMMU group the mdev core put the device in at probe (the lowest free group id). */
+    final int iommuGroup;
     Matrix matrix = Matrix.EMPTY;
     /** The shadow APCB (what the guest gets on 6.0+); on legacy kernels the guest gets {@link #matrix}. */
     Matrix shadow = Matrix.EMPTY;
     /** The attached guest, or null. */
     String guest;
 
-    SimMdev(String uuid, int apmMax, int aqmMax, int admMax) {
+    SimMdev(String uuid, int apmMax, int aqmMax, int admMax, int iommuGroup) {
         this.uuid = uuid;
+        this.iommuGroup = iommuGroup;
         this.apmMax = apmMax;
         this.aqmMax = aqmMax;
         this.admMax = admMax;
@@ -37,6 +40,11 @@ public final class SimMdev {
 
     public Matrix shadow() {
         return shadow;
+    }
+
+    /** The number of its IOMMU group ({@code /sys/kernel/iommu_groups/N}). */
+    public int iommuGroup() {
+        return iommuGroup;
     }
 
     /** The attached guest id, or null. */

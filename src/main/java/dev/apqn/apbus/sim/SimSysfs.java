@@ -25,10 +25,13 @@ import java.util.function.Supplier;
  * {@link SimKernel} state at call time; there is no change feed — like on a real node, the only
  * way to observe is to read files.
  *
- * <p>Symlinks ({@code /sys/bus/ap/devices/*}, driver links, {@code driver}, {@code mdev_type},
- * {@code /sys/bus/mdev/devices/*}, {@code /sys/class/mdev_bus/matrix},
- * {@code /sys/bus/matrix/devices/matrix}) are relative, as in the kernel, and are followed by every
- * operation except {@link #readLink}.
+ * <p>Symlinks ({@code /sys/bus/ap/devices/*}, driver links, {@code driver}, {@code subsystem},
+ * {@code module}, {@code iommu_group}, {@code mdev_type}, {@code /sys/bus/mdev/devices/*},
+ * {@code /sys/class/mdev_bus/matrix}, {@code /sys/bus/matrix/devices/matrix}) are relative, as in the
+ * kernel, and are followed by every operation except {@link #readLink}. The driver-core files
+ * (device {@code uevent}, the links and their targets under {@code /sys/module} and
+ * {@code /sys/kernel/iommu_groups}) come from {@link SimDriverCore}, zcrypt's CCA/EP11 information
+ * attributes from {@link SimZcryptInfo}.
  *
  * <p>Errno choices: a missing path is ENOENT; a write to a read-only attribute and a read of a
  * write-only attribute are EACCES (kernfs refuses the open even for root); reading or writing a
@@ -49,11 +52,15 @@ public final class SimSysfs implements Sysfs {
     private static final String TYPE_DIR = "vfio_ap-passthrough";
 
     private final SimKernel k;
+    private final SimDriverCore core;
+    private final SimZcryptInfo info;
     private final SimFaults faults = new SimFaults();
     private volatile Duration callTimeout = Duration.ofSeconds(5);
 
     public SimSysfs(SimKernel kernel) {
         this.k = kernel;
+        this.core = new SimDriverCore(kernel);
+        this.info = new SimZcryptInfo(kernel);
     }
 
     public SimKernel kernel() {
@@ -449,7 +456,7 @@ public final class SimSysfs implements Sysfs {
                 if (!p.get(0).equals("sys")) {
                     return null;
                 }
-                e.dir("bus").dir("devices").dir("class");
+                e.dir("bus").dir("devices").dir("class").dir("kernel").dir("module");
             }
             default -> {
                 if (!p.get(0).equals("sys")) {
@@ -499,8 +506,21 @@ public final class SimSysfs implements Sysfs {
                 return e.map;
             }
             case "devices/ap" -> {
-                e.wo("uevent", v -> { });
+                e.rw("uevent", () -> "", v -> core.synthUevent(null, "", v));
                 k.cards.values().forEach(c -> e.dir(c.name()));
+                return e.map;
+            }
+            case "kernel" -> {
+                return e.dir("iommu_groups").map;
+            }
+            case "kernel/iommu_groups" -> {
+                if (k.vfioLoaded) {
+                    k.vfio.mdevs.values().forEach(m -> e.dir(Integer.toString(m.iommuGroup)));
+                }
+                return e.map;
+            }
+            case "module" -> {
+                core.modules().keySet().forEach(e::dir);
                 return e.map;
             }
             case "class" -> {
@@ -511,6 +531,12 @@ public final class SimSysfs implements Sysfs {
             }
             default -> {
             }
+        }
+        if (p.size() >= 2 && top.equals("module")) {
+            return moduleChildren(p, e);
+        }
+        if (p.size() >= 3 && path.startsWith("kernel/iommu_groups/")) {
+            return iommuGroupChildren(p, e);
         }
         if (p.size() == 4 && path.startsWith("bus/ap/drivers/")) {
             Optional<SimDriver> d = SimDriver.ofSysfsName(p.get(3)).filter(dr -> dr != SimDriver.VFIO_AP || k.vfioLoaded);
@@ -531,10 +557,51 @@ public final class SimSysfs implements Sysfs {
         return vfioChildren(top, path, p, e);
     }
 
+    /** {@code /sys/module/<m>}: initstate, uevent and the {@code drivers/} back links. */
+    private Map<String, Node> moduleChildren(List<String> p, Entries e) {
+        Map<String, String> drivers = core.modules().get(p.get(1));
+        if (drivers == null || p.size() > 3 || (p.size() == 3 && !p.get(2).equals("drivers"))) {
+            return null;
+        }
+        if (p.size() == 3) {
+            drivers.forEach(e::link);
+            return e.map;
+        }
+        e.ro("initstate", () -> "live\n");
+        e.wo("uevent", v -> core.synthUevent(null, "", v));
+        return e.dir("drivers").map;
+    }
+
+    /** {@code /sys/kernel/iommu_groups/<N>/devices/<uuid>}: the group of an mdev. */
+    private Map<String, Node> iommuGroupChildren(List<String> p, Entries e) {
+        SimMdev m = k.vfioLoaded ? core.mdevInIommuGroup(p.get(2)) : null;
+        if (m == null || p.size() > 4 || (p.size() == 4 && !p.get(3).equals("devices"))) {
+            return null;
+        }
+        if (p.size() == 4) {
+            return e.link(m.uuid(), "../../../../devices/vfio_ap/matrix/" + m.uuid()).map;
+        }
+        return e.dir("devices").map;
+    }
+
     private Map<String, Node> vfioChildren(String top, String path, List<String> p, Entries e) {
+        String mdevDriver = k.capabilities().mdevDriver();
         switch (path) {
             case "bus/mdev" -> {
-                return e.dir("devices").map;
+                return e.dir("devices").dir("drivers").map;
+            }
+            case "bus/mdev/drivers" -> {
+                return e.dir(mdevDriver).map;
+            }
+            case "bus/mdev/drivers/" + "vfio_ap_mdev", "bus/mdev/drivers/" + "vfio_mdev" -> {
+                if (!p.get(3).equals(mdevDriver)) {
+                    return null;
+                }
+                // mdev_register_driver passes the owner module; bind/unbind of mdevs are not modelled
+                e.link("module", "../../../../module/" + k.capabilities().mdevDriverModule());
+                e.wo("uevent", v -> core.synthUevent(null, "", v));
+                k.vfio.mdevs.keySet().forEach(u -> e.link(u, "../../../../devices/vfio_ap/matrix/" + u));
+                return e.map;
             }
             case "bus/mdev/devices" -> {
                 k.vfio.mdevs.keySet().forEach(u -> e.link(u, "../../../devices/vfio_ap/matrix/" + u));
@@ -550,18 +617,26 @@ public final class SimSysfs implements Sysfs {
                 return e.dir("vfio_ap").map;
             }
             case "bus/matrix/drivers/vfio_ap" -> {
+                // suppress_bind_attrs: no bind/unbind; no owner module: no module link
+                e.wo("uevent", v -> core.synthUevent(null, "", v));
                 return e.link("matrix", "../../../../devices/vfio_ap/matrix").map;
             }
             case "class/mdev_bus" -> {
                 return e.link("matrix", "../../devices/vfio_ap/matrix").map;
             }
             case "devices/vfio_ap" -> {
+                // root_device_register(THIS_MODULE) of module vfio_ap: a module link, an empty uevent
+                e.rw("uevent", () -> "", v -> core.synthUevent(null, "", v));
+                e.link("module", "../../module/" + SimDriverCore.VFIO_AP_MODULE);
                 return e.dir("matrix").map;
             }
             case "devices/vfio_ap/matrix" -> {
                 if (k.capabilities().matrixFeatures()) {
                     e.ro("features", () -> "guest_matrix hotplug ap_config\n");
                 }
+                e.rw("uevent", core::matrixUevent, v -> core.synthUevent("/devices/vfio_ap/matrix", core.matrixUevent(), v));
+                e.link("driver", "../../../bus/matrix/drivers/vfio_ap");
+                e.link("subsystem", "../../../bus/matrix");
                 e.dir("mdev_supported_types");
                 k.vfio.mdevs.keySet().forEach(e::dir);
                 return e.map;
@@ -616,7 +691,7 @@ public final class SimSysfs implements Sysfs {
         }
         e.wo("drivers_probe", v -> k.driversProbe(v));
         e.rw("drivers_autoprobe", () -> (k.driversAutoprobe ? 1 : 0) + "\n", v -> k.writeDriversAutoprobe(v));
-        e.wo("uevent", v -> { });
+        e.wo("uevent", v -> core.synthUevent(null, "", v));
         e.dir("devices").dir("drivers");
         return e.map;
     }
@@ -624,7 +699,8 @@ public final class SimSysfs implements Sysfs {
     private Map<String, Node> driverDir(SimDriver d, Entries e) {
         e.wo("bind", v -> k.bind(d, v));
         e.wo("unbind", v -> k.unbind(d, v));
-        e.wo("uevent", v -> { });
+        e.wo("uevent", v -> core.synthUevent(null, "", v));
+        e.link("module", SimDriverCore.apDriverModuleLink(d));
         if (d.bindsCards()) {
             k.cards.values().stream().filter(c -> c.driver == d)
                     .forEach(c -> e.link(c.name(), "../../../../devices/ap/" + c.name()));
@@ -653,7 +729,8 @@ public final class SimSysfs implements Sysfs {
         if (caps.cardMaxMsgSize()) {
             e.ro("max_msg_size", () -> SimKernel.MAX_MSG_SIZE + "\n");
         }
-        e.wo("uevent", v -> { });
+        e.rw("uevent", () -> core.cardUevent(c), v -> core.synthUevent(SimKernel.devpath(c), core.cardUevent(c), v));
+        e.link("subsystem", "../../../bus/ap");
         if (c.driver != null) {
             e.link("driver", "../../../bus/ap/drivers/" + c.driver.sysfsName());
         }
@@ -662,7 +739,12 @@ public final class SimSysfs implements Sysfs {
             e.rw("online", () -> (c.config && c.zcryptOnline ? 1 : 0) + "\n", v -> k.writeCardOnline(id, v));
             e.ro("load", () -> sumOverQueues(id, q -> (long) k.traffic.requestqCount(q) + k.traffic.pendingqCount(q)) + "\n");
             if (c.hardware().mode() != MachineProfile.Mode.ACCELERATOR) {
-                e.ro("serialnr", () -> c.serial + "\n");
+                e.ro("serialnr", () -> info.serialnr(c));
+            }
+            if (c.hardware().mode() == MachineProfile.Mode.EP11) {
+                e.ro("API_ordinalnr", () -> info.apiOrdinal(c));
+                e.ro("FW_version", () -> info.fwVersion(c));
+                e.ro("op_modes", info::opModes);
             }
         }
         k.queuesOf(id).forEach(q -> e.dir(q.apqn().toString()));
@@ -696,13 +778,21 @@ public final class SimSysfs implements Sysfs {
             e.rw("driver_override", () -> (q.driverOverride == null ? "" : q.driverOverride) + "\n",
                     v -> k.writeDriverOverride(a, v));
         }
-        e.wo("uevent", v -> { });
+        e.rw("uevent", () -> core.queueUevent(q), v -> core.synthUevent(SimKernel.devpath(q), core.queueUevent(q), v));
+        e.link("subsystem", "../../../../bus/ap");
         if (q.driver != null) {
             e.link("driver", "../../../../bus/ap/drivers/" + q.driver.sysfsName());
         }
         if (q.driver == SimDriver.CEX4QUEUE) {
             e.rw("online", () -> (q.config && q.zcryptOnline ? 1 : 0) + "\n", v -> k.writeQueueOnline(a, v));
             e.ro("load", () -> (k.traffic.requestqCount(a) + k.traffic.pendingqCount(a)) + "\n");
+            MachineProfile.Mode mode = card.hardware().mode();
+            if (mode != MachineProfile.Mode.ACCELERATOR) {
+                e.ro("mkvps", () -> info.mkvps(q));
+            }
+            if (mode == MachineProfile.Mode.EP11) {
+                e.ro("op_modes", info::opModes);
+            }
         }
         if (q.driver == SimDriver.VFIO_AP && caps.queueStatus()) {
             e.ro("status", () -> k.vfio.status(a) + "\n");
@@ -733,8 +823,12 @@ public final class SimSysfs implements Sysfs {
             e.rw("ap_config", () -> m.matrix.toApConfigText(), v -> k.vfio.writeApConfig(m, v));
         }
         e.wo("remove", v -> k.vfio.remove(m, v));
-        e.wo("uevent", v -> { });
+        String devpath = "/devices/vfio_ap/matrix/" + m.uuid();
+        e.rw("uevent", core::mdevUevent, v -> core.synthUevent(devpath, core.mdevUevent(), v));
         e.link("mdev_type", "../mdev_supported_types/" + TYPE_DIR);
+        e.link("driver", "../../../../bus/mdev/drivers/" + caps.mdevDriver());
+        e.link("subsystem", "../../../../bus/mdev");
+        e.link("iommu_group", SimDriverCore.iommuGroupLink(m));
         return e.map;
     }
 

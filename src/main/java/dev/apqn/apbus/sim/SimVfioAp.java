@@ -75,8 +75,22 @@ final class SimVfioAp {
         }
         int maxA = k.profile().maxAdapterId();
         int maxD = k.profile().maxDomainId();
-        mdevs.put(uuid, new SimMdev(uuid, maxA, maxD, maxD));
+        mdevs.put(uuid, new SimMdev(uuid, maxA, maxD, maxD, freeIommuGroup()));
         return uuid;
+    }
+
+    /**
+     * iommu_group_alloc takes the lowest free id of an IDA; the simulated node has no other IOMMU
+     * groups (no PCI functions), so the mdevs' groups are the only ones in use.
+     */
+    private int freeIommuGroup() {
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        mdevs.values().forEach(m -> used.add(m.iommuGroup));
+        int id = 0;
+        while (used.contains(id)) {
+            id++;
+        }
+        return id;
     }
 
     void createBootMdev(MachineProfile.Mdev spec) {

@@ -100,12 +100,17 @@ final class SimZcrypt {
     List<Apqn> usableQueues() {
         List<Apqn> out = new ArrayList<>();
         for (SimQueue q : k.queues.values()) {
-            SimCard c = k.cards.get(q.apqn().adapter());
-            if (q.driver == SimDriver.CEX4QUEUE && q.initialised && q.zcryptOnline && q.config && !q.chkstop
-                    && c != null && c.driver == SimDriver.CEX4CARD && c.zcryptOnline && c.config && !c.chkstop) {
+            if (usable(q)) {
                 out.add(q.apqn());
             }
         }
         return out;
+    }
+
+    /** zcrypt may send a request to this queue now (see {@link #usableQueues()}). */
+    boolean usable(SimQueue q) {
+        SimCard c = k.cards.get(q.apqn().adapter());
+        return q.driver == SimDriver.CEX4QUEUE && q.initialised && q.zcryptOnline && q.config && !q.chkstop
+                && c != null && c.driver == SimDriver.CEX4CARD && c.zcryptOnline && c.config && !c.chkstop;
     }
 }

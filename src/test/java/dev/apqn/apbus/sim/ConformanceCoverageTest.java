@@ -13,7 +13,7 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every row of ap-bus.md §1.2, §1.7, §1.8, §1.9, §2.1–§2.4 and §10 is covered by at least one
+ * Every row of ap-bus.md §1.2, §1.7–§1.11, §2.1–§2.4, §8.1's lszcrypt behaviours and §10 is covered by at least one
  * conformance case, or listed in {@link NotModelled} with its reason — and nothing else: no case
  * names a row the document does not have, and no whole row is both covered and "not modelled".
  */
@@ -25,6 +25,7 @@ class ConformanceCoverageTest {
         all.addAll(ConformanceMdevAttributesTest.cases());
         all.addAll(ConformanceGrammarTest.cases());
         all.addAll(ConformanceInvariantsTest.cases());
+        all.addAll(ConformanceDeviceFilesTest.cases());
         return all;
     }
 

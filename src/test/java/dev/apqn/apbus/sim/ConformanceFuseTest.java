@@ -32,7 +32,7 @@ class ConformanceFuseTest {
 
     static Stream<Arguments> rows() {
         return Stream.of(ConformanceBusAttributesTest.cases(), ConformanceMdevAttributesTest.cases(),
-                        ConformanceGrammarTest.cases(), ConformanceInvariantsTest.cases())
+                        ConformanceGrammarTest.cases(), ConformanceInvariantsTest.cases(), ConformanceDeviceFilesTest.cases())
                 .flatMap(List::stream)
                 .collect(java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), ConformanceCase::expand));
     }

@@ -125,6 +125,16 @@ final class ConformanceNode {
         }
     }
 
+    /** Reads and returns the errno, or empty when the read succeeded. */
+    Optional<Errno> readErrno(String path) {
+        try {
+            fs.read(path);
+            return Optional.empty();
+        } catch (SysfsException e) {
+            return Optional.of(e.errno());
+        }
+    }
+
     /** Writes and returns the errno, or empty when the write succeeded. */
     Optional<Errno> tryWrite(String path, String value) {
         try {

@@ -45,6 +45,11 @@ final class ConformanceRows {
                 "assign_control_domain", "unassign_control_domain", "control_domains", "matrix",
                 "guest_matrix", "ap_config", "remove", "mdev_type"));
         DOC_ROWS.put("§1.9", List.of("both non-empty", "adapters only", "domains only", "both empty"));
+        DOC_ROWS.put("§1.10", List.of(
+                "device uevent", "bus and driver uevent", "subsystem", "driver", "module", "iommu_group",
+                "read-only attribute", "write-only attribute"));
+        DOC_ROWS.put("§1.11", List.of(
+                "card serialnr", "card API_ordinalnr", "card FW_version", "card op_modes", "queue mkvps", "queue op_modes"));
         DOC_ROWS.put("§2.1", List.of(
                 "relative: signed terms", "relative: ranges", "relative: base-0 numbers",
                 "relative: optional separators", "relative: left to right, last wins", "relative: errors",
@@ -62,6 +67,7 @@ final class ConformanceRows {
         DOC_ROWS.put("§2.4", List.of(
                 "ap_domain %i", "config_time %d", "card config %d", "zcrypt online %d", "poll_thread kstrtobool",
                 "se_bind kstrtobool", "poll_timeout kstrtoul", "mdev create UUID"));
+        DOC_ROWS.put("§8.1", List.of("default domain warning", "SESTAT column", "card status", "DRIVER filter"));
         DOC_ROWS.put("§10", List.of(
                 "1 mask shape", "2 ownership", "3 binding gate", "4 mask writes atomic and synchronous",
                 "5 mask veto", "6 device existence", "7 leaving a driver = flush + zeroize",
@@ -99,7 +105,17 @@ final class ConformanceRows {
         REQUEST_COUNT_NUDGE("§1.2", "scans", "request_count 0 after a scan-created vfio queue (§1.5 nudge)",
                 "SimKernel reads '-' for every queue not bound to cex4queue (documented choice)"),
         AP_CONFIG_TRUNCATION("§2.3", "overlong input truncated", "exact truncation length (≈201 chars)",
-                "§11.9: inferred from code; only 'trailing text after the third mask is ignored' is asserted");
+                "§11.9: inferred from code; only 'trailing text after the third mask is ignored' is asserted"),
+        SYNTH_UEVENT_DELIVERY("§1.10", "bus and driver uevent", "the synthetic event of a bus, driver or module object",
+                "accepted or refused like the kernel, but not recorded: SimKernel's uevent log holds device events only"),
+        MDEV_DRIVER_BIND("§1.10", "driver", "bind/unbind files of the mdev bus driver",
+                "unbinding an mdev from its driver (which removes the vfio device under a guest) is not modelled; the files are absent"),
+        EP11_COMPLIANCE_MODES("§1.11", "card op_modes", "non-empty op_modes (compliance modes set by a TKE)",
+                "simulated EP11 cards and domains run in no compliance mode"),
+        ZCRYPT_INFO_CACHE("§1.11", "card serialnr", "zcrypt's CCA/EP11 info caches (old answers after the card stops answering)",
+                "the model answers from the current state: an unreachable card reads as unknown at once"),
+        SESTAT_PRESENT("§8.1", "SESTAT column", "the column itself (APSB is only offered inside Secure Execution guests)",
+                "asserted by LszcryptTest over an exported tree whose features include APSB");
 
         final String section;
         final String row;

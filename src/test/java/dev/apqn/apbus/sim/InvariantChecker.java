@@ -30,6 +30,8 @@ final class InvariantChecker {
     static final Pattern QUEUE_NAME = Pattern.compile("[0-9a-f]{2}\\.[0-9a-f]{4}");
     static final Pattern CARD_NAME = Pattern.compile("card[0-9a-f]{2}");
     static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** The matrix device's own entries (§1.7, §1.10) next to its mdev directories. */
+    private static final Set<String> MATRIX_DEVICE_ENTRIES = Set.of("features", "mdev_supported_types", "uevent", "driver", "subsystem");
     static final Pattern AP_CONFIG = Pattern.compile("0x[0-9a-f]{64},0x[0-9a-f]{64},0x[0-9a-f]{64}\n");
     static final Pattern BINDINGS = Pattern.compile("(\\d+)/(\\d+)( \\(complete\\))?\n");
 
@@ -253,7 +255,7 @@ final class InvariantChecker {
         Map<String, MdevView> mdevs = new TreeMap<>();
         if (exists("/sys/devices/vfio_ap/matrix")) {
             for (String u : list("/sys/devices/vfio_ap/matrix")) {
-                if (u.equals("features") || u.equals("mdev_supported_types")) {
+                if (MATRIX_DEVICE_ENTRIES.contains(u)) {
                     continue;
                 }
                 if (!UUID.matcher(u).matches()) {
