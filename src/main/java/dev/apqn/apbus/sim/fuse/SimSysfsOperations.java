@@ -237,7 +237,12 @@ final class SimSysfsOperations {
         List<String> names;
         try {
             if (SimDebugFiles.owns(path)) {
-                names = SimDebugFiles.list(path);
+                // /sys/kernel and /sys/kernel/debug may hold model entries too (iommu_groups)
+                java.util.SortedSet<String> merged = new java.util.TreeSet<>(SimDebugFiles.list(path));
+                if (!path.startsWith(SimDebugFiles.DIR) && sysfs.exists(path)) {
+                    merged.addAll(sysfs.list(path));
+                }
+                names = List.copyOf(merged);
             } else {
                 names = sysfs.list(path);
                 if (path.equals("/sys") && !names.contains("kernel")) {

@@ -237,6 +237,9 @@ class SimKernelFsFuseTest {
     void controlFilesHoldAndFailWritesAndJournalThemFromAShell() throws Exception {
         Path control = mnt.resolve("sys/kernel/debug/apqn-sim");
         assertThat(run("ls", mnt.resolve("sys").toString())).contains("kernel");
+        // the model's own /sys/kernel entries stay visible beside debug/
+        assertThat(run("ls", mnt.resolve("sys/kernel").toString()).split("\n"))
+                .containsAll(simkernel.sysfs().list("/sys/kernel")).contains("debug");
         assertThat(run("ls", control.toString()).split("\n"))
                 .containsExactly("fail_writes", "hold_writes", "release_writes", "writes");
         assertThat(run("cat", control.resolve("writes").toString())).isEmpty();
