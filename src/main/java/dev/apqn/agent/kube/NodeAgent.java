@@ -88,6 +88,8 @@ public final class NodeAgent implements AutoCloseable {
     private final HostAccess host;
     private final Path ledgerDir;
     private final HostConverger converger;
+    /** The kernel's boot id at the previous pass (passes run one at a time). */
+    private String lastBootSeen;
     private final AgentSettings settings;
     private final AgentLease lease;
     private final AgentEvents events;
@@ -462,9 +464,11 @@ public final class NodeAgent implements AutoCloseable {
      */
     private boolean rebootUnseen() {
         try {
-            IntentLedger ledger = converger.ledger();
-            String recorded = ledger != null ? ledger.bootId() : IntentLedger.bootIdRecordedIn(ledgerDir).orElse(null);
-            return recorded != null && !recorded.equals(host.bootId().get());
+            String boot = host.bootId().get();
+            boolean changed = !boot.equals(lastBootSeen); // the first pass, or a reboot under a running agent
+            lastBootSeen = boot;
+            // the ledger's file, not converger.ledger(): opening it there would already discard it
+            return changed && IntentLedger.bootIdRecordedIn(ledgerDir).map(recorded -> !recorded.equals(boot)).orElse(false);
         } catch (IOException | RuntimeException e) {
             return false; // the converge that follows reads both again and reports what fails
         }

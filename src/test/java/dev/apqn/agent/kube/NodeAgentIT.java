@@ -279,6 +279,8 @@ class NodeAgentIT {
                     .isEqualTo(Reasons.RECOVERING_INTENT);
             awaitState(admin, r.node(), x -> condition(x, Conditions.RESTORING, "False") && condition(x, Conditions.READY, "True")
                     && syncIs(x, r.owner(), ReservationSync.State.Ready));
+            // the reservation itself went through Restoring (announced before anything was re-created)
+            assertThat(rec.any(x -> syncIs(x, r.owner(), ReservationSync.State.Restoring))).isTrue();
         }
         assertHolds(r);
     }
