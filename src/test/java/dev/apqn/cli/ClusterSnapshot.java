@@ -30,6 +30,12 @@ import java.util.Optional;
  * golden tests render real agent and controller output. Capturing normalises what changes on every run
  * and means nothing to the plugin: server bookkeeping (managedFields, resourceVersion) is dropped and
  * every timestamp is shifted so that the capture happened at {@link #NOW} (ages stay as they were).
+ *
+ * <p>To capture again (the operator's output changed) and accept the new goldens, review with git diff:
+ * <pre>
+ * mvn verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -DskipE2E=true -Dit.test=KubectlApqnIT -Dkubectl-apqn.capture=true
+ * mvn test -Dtest=KubectlApqnGoldenTest -Dgolden.update=true
+ * </pre>
  */
 public record ClusterSnapshot(List<Node> nodes, List<APNodeState> nodeStates, List<APQNPolicy> policies,
                               List<APQNReservation> reservations, List<Event> events) implements ClusterReader {

@@ -55,10 +55,10 @@ final class GoldenFiles {
                 lines.add("  " + a.get(i));
                 i++;
                 j++;
-            } else if (j < b.size() && (i == a.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                lines.add("+ " + b.get(j++));
-            } else {
+            } else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
                 lines.add("- " + a.get(i++));
+            } else {
+                lines.add("+ " + b.get(j++));
             }
         }
         var out = new StringBuilder();

@@ -115,6 +115,7 @@ class KubectlApqnIT {
     void kubectlRunsTheInstalledPluginAndItsGridIsWhatTheRenderersMakeOfTheCluster() throws Exception {
         Result r = kubectl("apqn", "grid", "demo-z16");
         assertThat(r.exit).as(r.err).isZero();
+        assertThat(r.err).as("nothing but the grid: no library noise on stderr").isEmpty();
         assertThat(r.out).startsWith("node demo-z16: Masks mode")
                 .containsPattern("\\n  ([A-Z])  payroll/payroll-crypto +Ready +2 reserved, \\d+ collateral \\(([a-z])\\)")
                 .containsPattern("\\n     risk/risk-crypto +Conflict +holds nothing here")
