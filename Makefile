@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 MVN ?= mvn -B -ntp -Dstyle.color=never
 PROFILE ?= src/main/resources/profiles/mask-mode-apconfig.yaml
+# make plugin-install: where kubectl-apqn goes (a directory on PATH)
+PREFIX ?= $(HOME)/.local/bin
 # The container image (`make image`): built by Jib in the Maven run, labelled with this commit, on the
 # local base image of hack/base-image.sh; written to target/image/apqn-operator-image.tar.
 IMAGE_REVISION = $(shell git rev-parse HEAD)
@@ -99,6 +101,13 @@ demo: control-plane ## The operator end to end: local API server, 3 simulated s3
 		> target/demo-build.log 2>&1 || { cat target/demo-build.log; exit 1; }
 	@java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
 		-cp target/test-classes:target/classes:$$(cat target/demo-classpath.txt) dev.apqn.demo.DemoMain $(DEMO_ARGS)
+
+.PHONY: plugin-install
+plugin-install: ## Install the kubectl plugin (kubectl apqn grid|plan|why): links kubectl-apqn into PREFIX (default ~/.local/bin), builds the app if needed
+	@test -d target/quarkus-app/lib/main || $(MVN) -q package -DskipTests
+	@mkdir -p $(PREFIX)
+	ln -sf $(CURDIR)/bin/kubectl-apqn $(PREFIX)/kubectl-apqn
+	@echo "installed: $(PREFIX)/kubectl-apqn -> $(CURDIR)/bin/kubectl-apqn (with $(PREFIX) on PATH: kubectl apqn --help)"
 
 .PHONY: tour
 tour: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, EXPORT=dir to export the sysfs tree)
