@@ -359,6 +359,10 @@ public final class NodeStatusBuilder {
         // reservations with nothing left on the node: Released once the host has its queues back
         SortedSet<String> claimants = new TreeSet<>();
         t.claims().stream().map(OffHostClaim::owner).forEach(claimants::add);
+        // a deleted reservation with releasePolicy Keep: its queues stay off the host as KEPT claims
+        // (the controller carries them), its mdev is gone; once the host edits hold, it is released
+        SortedSet<String> keptOnly = new TreeSet<>(claimants);
+        t.claims().stream().filter(c -> c.kind() != OffHostClaim.Kind.KEPT).map(OffHostClaim::owner).forEach(keptOnly::remove);
         SortedSet<String> gone = new TreeSet<>(o.allocated());
         gone.addAll(claimants);
         prev.keySet().forEach(gone::add);
@@ -367,7 +371,11 @@ public final class NodeStatusBuilder {
             var x = new ReservationSync();
             x.setReservation(res);
             ReservationSync p = prev.get(res);
-            if (claimants.contains(res)) {
+            if (keptOnly.contains(res) && !o.allocated().contains(res) && r.hostEdits() == SyncState.READY) {
+                x.setState(ReservationSync.State.Released);
+                x.setReason(Reasons.RELEASED);
+                x.setMessage("mdev removed; its queues stay off the host (releasePolicy Keep)");
+            } else if (claimants.contains(res)) {
                 // claims without an mdev: collateral or kept queues only
                 boolean ready = r.hostEdits() == SyncState.READY;
                 x.setState(ready ? ReservationSync.State.Ready : r.hostEdits() == SyncState.RESTORING

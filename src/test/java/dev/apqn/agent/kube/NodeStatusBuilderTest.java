@@ -146,6 +146,35 @@ class NodeStatusBuilderTest {
         assertThat(r.getAppliedHash()).isNull();
     }
 
+    /**
+     * A deleted reservation with releasePolicy Keep: no mdev, no allocation, only KEPT claims that the
+     * host edits hold. It is Released (the controller removes its finalizer on that), not Ready for
+     * ever; while its kept queues are still being taken off the host it is not Released yet.
+     */
+    @Test
+    void aKeptReleaseIsReleasedOnceTheHostEditsHold() throws Exception {
+        SimKernel kernel = SimKernel.boot(MachineProfiles.loadResource("mask-mode-apconfig"), 1);
+        ApInventory inv = new SysfsApBus(new SimSysfs(kernel)).inventory();
+        var agent = new AgentStatus();
+        agent.setIdentity("a");
+        var kept = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.KEPT, "payroll/old-hsm",
+                new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(5, 4))));
+        var target = new HostTarget(OwnershipMode.MASKS, ApMask.none(), ApMask.none().with(4), new TreeSet<>(), new TreeMap<>(),
+                List.of(kept), 1L);
+        for (SyncState host : List.of(SyncState.READY, SyncState.APPLYING)) {
+            var o = new NodeStatusBuilder.Observation(inv, Optional.of(report(host)), Optional.of(target), "h1",
+                    new TreeSet<>(), Ownership.NONE, List.of(), 0, null, 1L, 1L, Map.of(), agent);
+            ReservationSync s = NodeStatusBuilder.build(o, null, "2026-01-01T00:00:00Z").getReservations().stream()
+                    .filter(x -> x.getReservation().equals("payroll/old-hsm")).findFirst().orElseThrow();
+            if (host == SyncState.READY) {
+                assertThat(s.getState()).isEqualTo(ReservationSync.State.Released);
+                assertThat(s.getMessage()).contains("releasePolicy Keep");
+            } else {
+                assertThat(s.getState()).isEqualTo(ReservationSync.State.Applying);
+            }
+        }
+    }
+
     @Test
     void anMdevHeldBackByARefusedHostWriteCarriesTheFailureReason() throws Exception {
         UUID u = UUID.randomUUID();
