@@ -17,7 +17,6 @@ import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsTimeoutException;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
-import dev.apqn.plan.OffHostClaim;
 import dev.apqn.plan.OwnershipMode;
 
 import java.io.IOException;
@@ -168,7 +167,9 @@ public final class HostConverger {
         if (!ledger.openIntents().isEmpty() || ledger.restoring()) {
             fullReadNeeded = true; // recovering from a crash, a timed-out write or a reboot: trust nothing cached
         }
-        rebindInterrupted(target);
+        MdevMatrices matrices = new MdevMatrices();
+        HostWriter writer = new HostWriter(bus, lock, ledger, resolver, drainer, matrices);
+        rebindInterrupted(target, writer);
         List<String> recovered = new ArrayList<>();
         for (Intent i : ledger.openIntents()) {
             if (resolver.resolve(i, false) && !i.inFlight().isEmpty()) {
@@ -177,7 +178,7 @@ public final class HostConverger {
                         + " " + i.object() + "; estimated in flight at the write, recorded before it: " + describeInFlight(i.inFlight()) + ")");
             }
         }
-        Pass p = new Pass(target, drain);
+        Pass p = new Pass(target, drain, writer, matrices);
         p.events.addAll(recovered);
         return p.run();
     }
@@ -188,7 +189,7 @@ public final class HostConverger {
      * link). Probing it first lets the kernel bind it by its override or the masks, as the
      * interrupted call would have.
      */
-    private void rebindInterrupted(HostTarget target) throws IOException, SysfsException {
+    private void rebindInterrupted(HostTarget target, HostWriter writer) throws IOException, SysfsException {
         SortedSet<Apqn> candidates = new TreeSet<>(ledger.owned().overrides());
         candidates.addAll(target.overrides());
         for (Intent i : ledger.openIntents()) {
@@ -197,37 +198,10 @@ public final class HostConverger {
             }
         }
         for (Apqn q : candidates) {
-            if (unbound(q)) {
+            if (QueueReads.unbound(bus, q)) {
                 fullReadNeeded = true;
-                try (var held = lock.acquire()) {
-                    Intent i = ledger.begin(Op.PROBE, q.toString(), "finish an interrupted bind of " + q, "", "none", "bound");
-                    try {
-                        bus.probe(q);
-                    } finally {
-                        resolver.resolve(i, false);
-                    }
-                }
+                writer.finish(HostWrite.finishInterruptedBind(q), () -> bus.probe(q));
             }
-        }
-    }
-
-    /** True if the queue device exists and no driver is bound to it. */
-    private boolean unbound(Apqn q) throws SysfsException {
-        try {
-            return bus.driverOf(q) == ApDriver.NONE;
-        } catch (SysfsException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-        }
-        try {
-            bus.inFlight(q); // the queue directory is there, only its driver link is missing
-            return true;
-        } catch (SysfsException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return false;
-            }
-            throw e;
         }
     }
 
@@ -238,7 +212,9 @@ public final class HostConverger {
         final HostTarget target;
         final DrainPolicy drain;
         ApInventory inv;
-        final Map<UUID, Matrix> matrices = new TreeMap<>();
+        final MdevMatrices matrices;
+        final HostWriter writer;
+        final Claims claims;
         final Map<UUID, String> stale = new LinkedHashMap<>();
         final Map<UUID, String> failed = new LinkedHashMap<>();
         final Map<UUID, String> inUse = new LinkedHashMap<>();
@@ -251,7 +227,6 @@ public final class HostConverger {
         String hostFailed;
         String hostHeld;
         int inFlightAtWrite;
-        int writes;
         final SortedMap<String, Integer> inFlightThisPass = new TreeMap<>();
         boolean drainTimedOut;
         /** The errno of each refused host write this pass reports (rather than throws), as caught. */
@@ -259,15 +234,18 @@ public final class HostConverger {
         /** The estimate of each confirmed write of this pass that took queues from the host. */
         final List<TakeoverEstimate> takeovers = new ArrayList<>();
 
-        Pass(HostTarget target, DrainPolicy drain) {
+        Pass(HostTarget target, DrainPolicy drain, HostWriter writer, MdevMatrices matrices) {
             this.target = Objects.requireNonNull(target, "target");
             this.drain = Objects.requireNonNull(drain, "drain");
+            this.writer = writer;
+            this.matrices = matrices;
+            this.claims = new Claims(target.claims());
         }
 
         ConvergeReport run() throws IOException, SysfsException, InterruptedException {
             inv = read();
             long gen = generation.update(inv, clock.wallMillis());
-            inv.mdevs().forEach((u, m) -> matrices.put(u, m.matrix()));
+            matrices.load(inv);
             noteDriftAndForeign();
             if (!checkMode(gen)) {
                 return report(gen);
@@ -286,11 +264,11 @@ public final class HostConverger {
                     // the queues are not (known to be) off the host: assigning them now could only fail
                     String why = hostFailed != null ? "taking the queues from the host failed: " + hostFailed
                             : "a host write timed out; waiting to see whether the kernel applied it";
-                    target.mdevs().keySet().stream().filter(u -> !stale.containsKey(u) && !matrices.containsKey(u))
+                    target.mdevs().keySet().stream().filter(u -> !stale.containsKey(u) && !matrices.exists(u))
                             .forEach(u -> waiting.put(u, why));
                 }
             }
-            if (writes > 0) {
+            if (writer.writes() > 0) {
                 // verification: a refresh rereads what the writes changed (flipped mask bits, touched
                 // queues, changed mdevs); after an uncertain or refused write, everything
                 if (!ledger.openIntents().isEmpty() || hostFailed != null || !failed.isEmpty()) {
@@ -409,7 +387,7 @@ public final class HostConverger {
         void removeUnwantedMdevs() throws IOException, SysfsException {
             for (var e : ledger.owned().mdevs().entrySet()) {
                 UUID u = e.getKey();
-                if (target.mdevs().containsKey(u) || !matrices.containsKey(u)) {
+                if (target.mdevs().containsKey(u) || !matrices.exists(u)) {
                     continue;
                 }
                 Optional<String> guest = guestUses(u);
@@ -418,10 +396,9 @@ public final class HostConverger {
                     continue;
                 }
                 try {
-                    boolean gone = write(Op.REMOVE_MDEV, u.toString(), "release the mdev of " + e.getValue().owner(), e.getValue().owner(),
-                            String.valueOf(matrices.get(u)), "removed", () -> bus.removeMdev(u));
+                    boolean gone = writer.write(HostWrite.removeMdev(u, e.getValue().owner(), matrices.get(u)), () -> bus.removeMdev(u));
                     if (gone) {
-                        matrices.remove(u);
+                        matrices.forget(u);
                         events.add("removed mdev " + u + " of " + e.getValue().owner());
                     } else {
                         inUse.put(u, "the kernel has not finished removing the mdev (a guest may still hold it); retrying");
@@ -470,7 +447,7 @@ public final class HostConverger {
                 // the kernel's EBUSY veto, checked here too because legacy kernels lack it
                 ApMask apHeld = ApMask.none();
                 ApMask aqHeld = ApMask.none();
-                for (Matrix m : matrices.values()) {
+                for (Matrix m : matrices.all()) {
                     if (m.domains().intersects(aqmask.or(aqSet))) {
                         apHeld = apHeld.or(m.adapters().and(apSet));
                     }
@@ -483,20 +460,19 @@ public final class HostConverger {
                             + (aqHeld.isEmpty() ? "" : "aqmask " + aqHeld.toRangeList() + " ")
                             + "stay cleared while their APQNs are assigned to an mdev";
                 }
-                giveBackMask(true, apSet.andNot(apHeld));
-                giveBackMask(false, aqSet.andNot(aqHeld));
+                giveBackMask(BusMask.APMASK, apSet.andNot(apHeld));
+                giveBackMask(BusMask.AQMASK, aqSet.andNot(aqHeld));
             }
             for (Apqn q : owned.overrides()) {
                 if (target.overrides().contains(q)) {
                     continue;
                 }
-                if (matrices.values().stream().anyMatch(m -> m.contains(q))) {
+                if (matrices.all().stream().anyMatch(m -> m.contains(q))) {
                     hostHeld = "the override of " + q + " stays while the APQN is assigned to an mdev";
                     continue;
                 }
                 try {
-                    write(Op.CLEAR_OVERRIDE, q.toString(), "no claim needs " + q + " off the host any more", "", "vfio_ap", "",
-                            () -> bus.returnToHost(q));
+                    writer.write(HostWrite.clearOverride(q), () -> bus.returnToHost(q));
                     events.add("gave " + q + " back to the host");
                 } catch (SysfsException ex) {
                     hostFailed = refused(ex);
@@ -504,21 +480,13 @@ public final class HostConverger {
             }
         }
 
-        private void giveBackMask(boolean ap, ApMask bits) throws IOException, SysfsException {
+        private void giveBackMask(BusMask mask, ApMask bits) throws IOException, SysfsException {
             if (bits.isEmpty()) {
                 return;
             }
-            String name = ap ? "apmask" : "aqmask";
             try {
-                write(ap ? Op.SET_APMASK : Op.SET_AQMASK, bits.toRangeList(), "no claim needs these " + name + " bits cleared any more",
-                        "", "", "set", () -> {
-                            if (ap) {
-                                bus.editApmask(bits, ApMask.none());
-                            } else {
-                                bus.editAqmask(bits, ApMask.none());
-                            }
-                        });
-                events.add("gave " + name + " bits " + bits.toRangeList() + " back to the host");
+                writer.write(HostWrite.setMask(mask, bits), () -> mask.edit(bus, bits, ApMask.none()));
+                events.add("gave " + mask.sysfsName() + " bits " + bits.toRangeList() + " back to the host");
             } catch (SysfsException ex) {
                 hostFailed = refused(ex);
             }
@@ -551,8 +519,8 @@ public final class HostConverger {
                 all.addAll(byAq);
                 Drainer.Result d = drainer.drain(all, drain);
                 drainTimedOut |= d.timedOut();
-                takeMask(true, apClear, byAp);
-                takeMask(false, aqClear, byAq);
+                takeMask(BusMask.APMASK, apClear, byAp);
+                takeMask(BusMask.AQMASK, aqClear, byAq);
             } else {
                 SortedSet<Apqn> flip = new TreeSet<>();
                 for (Apqn q : target.overrides()) {
@@ -565,18 +533,12 @@ public final class HostConverger {
                 Drainer.Result d = drainer.drain(flip, drain);
                 drainTimedOut |= d.timedOut();
                 for (Apqn q : flip) {
-                    int[] estimate = new int[1];
-                    SortedMap<String, Integer>[] perOwner = newPerOwner();
                     try {
-                        write(Op.SET_OVERRIDE, q.toString(), "take " + q + " from the host for vfio_ap", ownerOf(q), "", "vfio_ap", () -> {
-                            Map<Apqn, Integer> perQueue = drainer.inFlightPerQueue(List.of(q));
-                            estimate[0] = perQueue.values().stream().mapToInt(Integer::intValue).sum();
-                            perOwner[0] = perOwner(perQueue);
-                            return perOwner[0];
-                        }, () -> bus.moveToVfio(q));
-                        tookFromHost(new TakeoverEstimate(Op.SET_OVERRIDE, q.toString(), estimate[0], perOwner[0]));
-                        events.add("took " + q + " from the host (about " + estimate[0] + " requests in flight were flushed and retried; "
-                                + "estimated in flight at the write: " + describeInFlight(perOwner[0]) + ")");
+                        TakeoverEstimate t = writer.take(HostWrite.setOverride(q, claims.ownersOf(q)), List.of(q), claims,
+                                () -> bus.moveToVfio(q));
+                        tookFromHost(t);
+                        events.add("took " + q + " from the host (about " + t.inFlight() + " requests in flight were flushed and retried; "
+                                + "estimated in flight at the write: " + describeInFlight(t.perReservation()) + ")");
                     } catch (SysfsException ex) {
                         hostFailed = refused(ex);
                     }
@@ -584,33 +546,17 @@ public final class HostConverger {
             }
         }
 
-        private void takeMask(boolean ap, ApMask bits, SortedSet<Apqn> flipping) throws IOException, SysfsException {
+        private void takeMask(BusMask mask, ApMask bits, SortedSet<Apqn> flipping) throws IOException, SysfsException {
             if (bits.isEmpty()) {
                 return;
             }
-            String name = ap ? "apmask" : "aqmask";
-            int[] estimate = new int[1];
-            SortedMap<String, Integer>[] perOwner = newPerOwner();
             try {
-                write(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), "take " + flipping.size() + " queues from the host ("
-                                + name + " bits " + bits.toRangeList() + ")", owners(flipping),
-                        "set", "cleared", () -> {
-                            Map<Apqn, Integer> perQueue = drainer.inFlightPerQueue(flipping);
-                            estimate[0] = perQueue.values().stream().mapToInt(Integer::intValue).sum();
-                            perOwner[0] = perOwner(perQueue);
-                            return perOwner[0];
-                        }, () -> {
-                            if (ap) {
-                                bus.editApmask(ApMask.none(), bits);
-                            } else {
-                                bus.editAqmask(ApMask.none(), bits);
-                            }
-                        });
-                tookFromHost(new TakeoverEstimate(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), estimate[0],
-                        perOwner[0]));
-                events.add("cleared " + name + " bits " + bits.toRangeList() + ", taking " + flipping.size() + " queues from the host (about "
-                        + estimate[0] + " requests in flight were flushed and retried; estimated in flight at the write: "
-                        + describeInFlight(perOwner[0]) + ")");
+                TakeoverEstimate t = writer.take(HostWrite.clearMask(mask, bits, flipping.size(), claims.owners(flipping)), flipping, claims,
+                        () -> mask.edit(bus, ApMask.none(), bits));
+                tookFromHost(t);
+                events.add("cleared " + mask.sysfsName() + " bits " + bits.toRangeList() + ", taking " + flipping.size()
+                        + " queues from the host (about " + t.inFlight() + " requests in flight were flushed and retried; "
+                        + "estimated in flight at the write: " + describeInFlight(t.perReservation()) + ")");
             } catch (SysfsException ex) {
                 hostFailed = refused(ex);
             }
@@ -627,11 +573,11 @@ public final class HostConverger {
             SortedSet<Apqn> reserved = new TreeSet<>();
             target.mdevs().values().stream().filter(t -> !stale.containsKey(t.uuid())).forEach(t -> reserved.addAll(t.matrix().apqns()));
             for (Apqn q : reserved) {
-                if (!unbound(q)) {
+                if (!QueueReads.unbound(bus, q)) {
                     continue; // absent: reported at verification; bound: fine (cex4queue means the take failed, reported)
                 }
                 try {
-                    write(Op.PROBE, q.toString(), "bind " + q + " to vfio_ap", ownerOf(q), "none", "vfio_ap", () -> bus.probe(q));
+                    writer.write(HostWrite.bindReserved(q, claims.ownersOf(q)), () -> bus.probe(q));
                 } catch (SysfsException ex) {
                     hostFailed = refused(ex);
                 }
@@ -646,14 +592,13 @@ public final class HostConverger {
                 if (stale.containsKey(u) || failed.containsKey(u)) {
                     continue;
                 }
-                if (matrices.containsKey(u) && !ledger.owned().mdevs().containsKey(u)) {
+                if (matrices.exists(u) && !ledger.owned().mdevs().containsKey(u)) {
                     failed.put(u, "an mdev " + u + " exists that the operator did not make; it is left alone");
                     continue;
                 }
                 try {
-                    if (!matrices.containsKey(u)) {
-                        boolean made = write(Op.CREATE_MDEV, u.toString(), "create the mdev of " + t.owner(), t.owner(), "", "created",
-                                () -> bus.createMdev(u));
+                    if (!matrices.exists(u)) {
+                        boolean made = writer.write(HostWrite.createMdev(t), () -> bus.createMdev(u));
                         if (!made) {
                             continue;
                         }
@@ -676,8 +621,7 @@ public final class HostConverger {
         private void configure(MdevTarget t, Matrix cur, Matrix goal, String why) throws IOException, SysfsException {
             UUID u = t.uuid();
             if (hasApConfig(u)) {
-                write(Op.CONFIGURE_MDEV, u.toString(), why, t.owner(), cur.toApConfigText().strip(), goal.toApConfigText().strip(),
-                        () -> bus.writeApConfig(u, goal));
+                writer.write(HostWrite.configureMdev(t, cur, goal, why), () -> bus.writeApConfig(u, goal));
                 return;
             }
             Matrix m = cur;
@@ -701,9 +645,10 @@ public final class HostConverger {
             }
         }
 
-        private Matrix step(MdevTarget t, Matrix from, Matrix to, String why, HostWrite w) throws IOException, SysfsException {
-            write(Op.CONFIGURE_MDEV, t.uuid().toString(), why, t.owner(), from.toApConfigText().strip(), to.toApConfigText().strip(), w);
-            return matrices.getOrDefault(t.uuid(), to);
+        private Matrix step(MdevTarget t, Matrix from, Matrix to, String why, HostWriter.Action w) throws IOException, SysfsException {
+            writer.write(HostWrite.configureMdev(t, from, to, why), w);
+            Matrix now = matrices.get(t.uuid());
+            return now != null ? now : to;
         }
 
         private void noteMdevFailure(UUID u, SysfsException ex) {
@@ -739,7 +684,7 @@ public final class HostConverger {
             }
             Matrix seen = m.guestMatrix().orElse(m.matrix());
             for (Apqn q : seen.apqns()) {
-                Optional<ApQueue> queue = queueNow(q);
+                Optional<ApQueue> queue = QueueReads.queue(bus, q);
                 if (queue.isPresent() && queue.get().vfioStatus().equals(Optional.of(ApQueue.VfioStatus.IN_USE))) {
                     return Optional.of("queue " + q + " is in use");
                 }
@@ -766,116 +711,6 @@ public final class HostConverger {
                 apConfigByMdev.put(u, known);
             }
             return known;
-        }
-
-        // ------------------------------------------------------------------- one host write
-
-        /**
-         * Lock, intent, write, re-read, outcome, unlock. Returns true if the re-read shows the
-         * effect. A kernel refusal is rethrown after the re-read has recorded the outcome.
-         */
-        private boolean write(Op op, String object, String why, String owner, String prev, String next, HostWrite w)
-                throws IOException, SysfsException {
-            return write(op, object, why, owner, prev, next, Map::of, w);
-        }
-
-        /**
-         * As above, for a write that takes queues from the host: {@code estimate} reads the requests in
-         * flight per reservation under the lock just before the write, and the intent records them.
-         */
-        private boolean write(Op op, String object, String why, String owner, String prev, String next, Estimate estimate,
-                              HostWrite w) throws IOException, SysfsException {
-            try (var held = lock.acquire()) {
-                writes++;
-                Intent i = ledger.begin(op, object, why, owner, prev, next, estimate.read());
-                SysfsException refused = null;
-                boolean unknown = false;
-                try {
-                    w.run();
-                } catch (SysfsTimeoutException ex) {
-                    unknown = true;
-                    refused = ex;
-                } catch (SysfsException ex) {
-                    refused = ex;
-                }
-                boolean visible = resolver.resolve(i, unknown);
-                rereadMdev(op, object);
-                if (op == Op.CONFIGURE_MDEV && visible) {
-                    // the resolver confirms whatever matrix a finished write left (the operator's own partial
-                    // work) so the ledger stays true; the write itself only landed if the intended matrix is there
-                    Matrix now = matrices.get(UUID.fromString(object));
-                    visible = now == null || now.equals(Matrix.parseApConfigText(next));
-                }
-                if (refused != null && !visible && !unknown) {
-                    throw refused;
-                }
-                if (unknown && !visible) {
-                    throw refused;
-                }
-                return visible;
-            }
-        }
-
-        private void rereadMdev(Op op, String object) throws SysfsException {
-            if (op == Op.CREATE_MDEV || op == Op.REMOVE_MDEV || op == Op.CONFIGURE_MDEV) {
-                UUID u = UUID.fromString(object);
-                Optional<ApMdev> m = bus.mdev(u);
-                if (m.isPresent()) {
-                    matrices.put(u, m.get().matrix());
-                } else {
-                    matrices.remove(u);
-                }
-            }
-        }
-
-        private Optional<ApQueue> queueNow(Apqn q) throws SysfsException {
-            try {
-                return Optional.of(bus.queue(q));
-            } catch (SysfsException e) {
-                if (e.errno() == Errno.ENOENT) {
-                    return Optional.empty();
-                }
-                throw e;
-            }
-        }
-
-        private String ownerOf(Apqn q) {
-            return owners(List.of(q));
-        }
-
-        private String owners(java.util.Collection<Apqn> qs) {
-            SortedSet<String> out = new TreeSet<>();
-            for (OffHostClaim c : target.claims()) {
-                if (qs.stream().anyMatch(c.apqns()::contains)) {
-                    out.add(c.owner());
-                }
-            }
-            return String.join(",", out);
-        }
-
-        /**
-         * Per reservation: the requests in flight on the flipping queues it claims (reserved or
-         * collateral), each queue counted once per reservation; reservations claiming none are left out.
-         */
-        private SortedMap<String, Integer> perOwner(Map<Apqn, Integer> perQueue) {
-            Map<String, Set<Apqn>> byOwner = new TreeMap<>();
-            for (OffHostClaim c : target.claims()) {
-                for (Apqn q : perQueue.keySet()) {
-                    if (c.apqns().contains(q)) {
-                        byOwner.computeIfAbsent(c.owner(), k -> new TreeSet<>()).add(q);
-                    }
-                }
-            }
-            SortedMap<String, Integer> out = new TreeMap<>();
-            byOwner.forEach((o, qs) -> out.put(o, qs.stream().mapToInt(perQueue::get).sum()));
-            return out;
-        }
-
-        @SuppressWarnings("unchecked")
-        private SortedMap<String, Integer>[] newPerOwner() {
-            SortedMap<String, Integer>[] a = new SortedMap[1];
-            a[0] = new TreeMap<>();
-            return a;
         }
 
         // ------------------------------------------------------------------- verdict
@@ -1018,16 +853,6 @@ public final class HostConverger {
             }
             return out;
         }
-    }
-
-    @FunctionalInterface
-    private interface HostWrite {
-        void run() throws SysfsException;
-    }
-
-    @FunctionalInterface
-    private interface Estimate {
-        Map<String, Integer> read() throws SysfsException;
     }
 
     static String describeInFlight(Map<String, Integer> perOwner) {
