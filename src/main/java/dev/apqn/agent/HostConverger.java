@@ -23,15 +23,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -179,7 +176,7 @@ public final class HostConverger {
             }
         }
         Pass p = new Pass(target, drain, writer, matrices);
-        p.events.addAll(recovered);
+        p.log.events.addAll(recovered);
         return p.run();
     }
 
@@ -215,24 +212,11 @@ public final class HostConverger {
         final MdevMatrices matrices;
         final HostWriter writer;
         final Claims claims;
-        final Map<UUID, String> stale = new LinkedHashMap<>();
-        final Map<UUID, String> failed = new LinkedHashMap<>();
-        final Map<UUID, String> inUse = new LinkedHashMap<>();
-        final Map<UUID, String> drift = new LinkedHashMap<>();
-        final Map<UUID, String> waiting = new LinkedHashMap<>();
-        final List<String> drifts = new ArrayList<>();
-        final List<String> foreign = new ArrayList<>();
-        final List<String> events = new ArrayList<>();
-        String hostStale;
-        String hostFailed;
-        String hostHeld;
-        int inFlightAtWrite;
-        final SortedMap<String, Integer> inFlightThisPass = new TreeMap<>();
-        boolean drainTimedOut;
-        /** The errno of each refused host write this pass reports (rather than throws), as caught. */
-        final List<Errno> refusedWrites = new ArrayList<>();
-        /** The estimate of each confirmed write of this pass that took queues from the host. */
-        final List<TakeoverEstimate> takeovers = new ArrayList<>();
+        final PassLog log = new PassLog();
+        final Outcomes outcomes = new Outcomes(log);
+        final List<String> events = log.events;
+        final List<String> drifts = log.drifts;
+        final List<String> foreign = log.foreign;
 
         Pass(HostTarget target, DrainPolicy drain, HostWriter writer, MdevMatrices matrices) {
             this.target = Objects.requireNonNull(target, "target");
@@ -248,35 +232,34 @@ public final class HostConverger {
             matrices.load(inv);
             noteDriftAndForeign();
             if (!checkMode(gen)) {
-                return report(gen);
+                return new PassReport(target, claims, ledger, outcomes, log).build(inv, gen);
             }
             checkStaleness(gen);
 
             removeUnwantedMdevs();
             shrinkWantedMdevs();
             giveBack();
-            if (hostStale == null) {
+            if (!outcomes.hostIs(SyncState.PLAN_STALE)) {
                 take();
                 bindReserved();
-                if (hostFailed == null && ledger.openIntents().isEmpty()) {
+                if (!outcomes.hostIs(SyncState.FAILED) && ledger.openIntents().isEmpty()) {
                     createAndAssign();
                 } else {
                     // the queues are not (known to be) off the host: assigning them now could only fail
-                    String why = hostFailed != null ? "taking the queues from the host failed: " + hostFailed
-                            : "a host write timed out; waiting to see whether the kernel applied it";
-                    target.mdevs().keySet().stream().filter(u -> !stale.containsKey(u) && !matrices.exists(u))
-                            .forEach(u -> waiting.put(u, why));
+                    String why = PassReport.notAssignedBecause(outcomes.host(SyncState.FAILED));
+                    target.mdevs().keySet().stream().filter(u -> !outcomes.mdevIs(u, SyncState.PLAN_STALE) && !matrices.exists(u))
+                            .forEach(u -> outcomes.mdev(u, SyncState.APPLYING, why));
                 }
             }
             if (writer.writes() > 0) {
                 // verification: a refresh rereads what the writes changed (flipped mask bits, touched
                 // queues, changed mdevs); after an uncertain or refused write, everything
-                if (!ledger.openIntents().isEmpty() || hostFailed != null || !failed.isEmpty()) {
+                if (!ledger.openIntents().isEmpty() || outcomes.hostIs(SyncState.FAILED) || outcomes.anyMdevIs(SyncState.FAILED)) {
                     fullReadNeeded = true;
                 }
                 inv = read();
             }
-            return report(gen);
+            return new PassReport(target, claims, ledger, outcomes, log).build(inv, gen);
         }
 
         // ------------------------------------------------------------------- findings
@@ -304,13 +287,13 @@ public final class HostConverger {
                 if (now == null) {
                     String what = "mdev " + u + " of " + e.getValue().owner() + " was removed by hand";
                     drifts.add(what);
-                    drift.put(u, what);
+                    outcomes.mdev(u, SyncState.DRIFTED, what);
                     gone.add(LedgerChange.disownMdev(u));
                 } else if (!now.matrix().equals(e.getValue().confirmed()) && ledger.openIntents().stream()
                         .noneMatch(i -> i.op() == Op.CONFIGURE_MDEV && i.object().equals(u.toString()))) {
                     String what = "the matrix of mdev " + u + " was changed by hand from " + e.getValue().confirmed() + " to " + now.matrix();
                     drifts.add(what);
-                    drift.put(u, what);
+                    outcomes.mdev(u, SyncState.DRIFTED, what);
                 }
             }
             ledger.apply(gone);
@@ -339,9 +322,10 @@ public final class HostConverger {
         boolean checkMode(long gen) {
             boolean overrideNode = inv.capabilities().ownership() == NodeCapabilities.Ownership.DRIVER_OVERRIDE;
             if (target.mode() == OwnershipMode.DRIVER_OVERRIDE && !overrideNode) {
-                hostStale = "the plan uses driver_override but this node has no driver_override (inventory generation "
+                String why = "the plan uses driver_override but this node has no driver_override (inventory generation "
                         + gen + ", plan " + target.inventoryGeneration() + ")";
-                target.mdevs().keySet().forEach(u -> stale.put(u, hostStale));
+                outcomes.host(SyncState.PLAN_STALE, why);
+                target.mdevs().keySet().forEach(u -> outcomes.mdev(u, SyncState.PLAN_STALE, why));
                 return false;
             }
             return true;
@@ -354,7 +338,7 @@ public final class HostConverger {
                 for (MdevTarget t : target.mdevs().values()) {
                     List<Apqn> missing = t.matrix().apqns().stream().filter(q -> !inv.queues().containsKey(q)).toList();
                     if (!missing.isEmpty()) {
-                        stale.put(t.uuid(), "the plan was computed for inventory generation " + target.inventoryGeneration()
+                        outcomes.mdev(t.uuid(), SyncState.PLAN_STALE, "the plan was computed for inventory generation " + target.inventoryGeneration()
                                 + " but the node is at " + gen + " and the queues " + missing + " no longer exist");
                     }
                 }
@@ -376,9 +360,9 @@ public final class HostConverger {
             predicted.removeAll(baseline);
             predicted.removeAll(OffHostAccounting.claimed(target.claims()));
             if (!predicted.isEmpty()) {
-                hostStale = "the plan's host edits would take " + predicted + " off the host without a claim"
+                outcomes.host(SyncState.PLAN_STALE, "the plan's host edits would take " + predicted + " off the host without a claim"
                         + (moved ? " (the plan is for inventory generation " + target.inventoryGeneration() + ", the node is at " + gen + ")"
-                        : "; the plan does not declare this collateral");
+                        : "; the plan does not declare this collateral"));
             }
         }
 
@@ -392,7 +376,7 @@ public final class HostConverger {
                 }
                 Optional<String> guest = guestUses(u);
                 if (guest.isPresent()) {
-                    inUse.put(u, "a guest uses the mdev (" + guest.get() + "); it is removed once the guest stops");
+                    outcomes.mdev(u, SyncState.IN_USE, "a guest uses the mdev (" + guest.get() + "); it is removed once the guest stops");
                     continue;
                 }
                 try {
@@ -401,14 +385,10 @@ public final class HostConverger {
                         matrices.forget(u);
                         events.add("removed mdev " + u + " of " + e.getValue().owner());
                     } else {
-                        inUse.put(u, "the kernel has not finished removing the mdev (a guest may still hold it); retrying");
+                        outcomes.mdev(u, SyncState.IN_USE, "the kernel has not finished removing the mdev (a guest may still hold it); retrying");
                     }
                 } catch (SysfsException ex) {
-                    if (ex.errno() == Errno.EBUSY) {
-                        inUse.put(u, "a guest uses the mdev: " + refused(ex));
-                    } else {
-                        failed.put(u, refused(ex));
-                    }
+                    outcomes.mdevRefused(u, ex);
                 }
             }
         }
@@ -417,7 +397,7 @@ public final class HostConverger {
             for (MdevTarget t : target.mdevs().values()) {
                 UUID u = t.uuid();
                 Matrix cur = matrices.get(u);
-                if (cur == null || !ledger.owned().mdevs().containsKey(u) || stale.containsKey(u)) {
+                if (cur == null || !ledger.owned().mdevs().containsKey(u) || outcomes.mdevIs(u, SyncState.PLAN_STALE)) {
                     continue;
                 }
                 Matrix keep = intersect(cur, t.matrix());
@@ -426,13 +406,13 @@ public final class HostConverger {
                 }
                 Optional<String> guest = guestUses(u);
                 if (guest.isPresent()) {
-                    inUse.put(u, "a guest uses the mdev (" + guest.get() + "); removing " + minus(cur, t.matrix()) + " is refused until it stops");
+                    outcomes.mdev(u, SyncState.IN_USE, "a guest uses the mdev (" + guest.get() + "); removing " + minus(cur, t.matrix()) + " is refused until it stops");
                     continue;
                 }
                 try {
                     configure(t, cur, keep, "unassign what the reservation no longer holds");
                 } catch (SysfsException ex) {
-                    noteMdevFailure(u, ex);
+                    outcomes.mdevRefused(u, ex);
                 }
             }
         }
@@ -456,9 +436,9 @@ public final class HostConverger {
                     }
                 }
                 if (!apHeld.isEmpty() || !aqHeld.isEmpty()) {
-                    hostHeld = "mask bits " + (apHeld.isEmpty() ? "" : "apmask " + apHeld.toRangeList() + " ")
+                    outcomes.host(SyncState.IN_USE, "mask bits " + (apHeld.isEmpty() ? "" : "apmask " + apHeld.toRangeList() + " ")
                             + (aqHeld.isEmpty() ? "" : "aqmask " + aqHeld.toRangeList() + " ")
-                            + "stay cleared while their APQNs are assigned to an mdev";
+                            + "stay cleared while their APQNs are assigned to an mdev");
                 }
                 giveBackMask(BusMask.APMASK, apSet.andNot(apHeld));
                 giveBackMask(BusMask.AQMASK, aqSet.andNot(aqHeld));
@@ -468,14 +448,14 @@ public final class HostConverger {
                     continue;
                 }
                 if (matrices.all().stream().anyMatch(m -> m.contains(q))) {
-                    hostHeld = "the override of " + q + " stays while the APQN is assigned to an mdev";
+                    outcomes.host(SyncState.IN_USE, "the override of " + q + " stays while the APQN is assigned to an mdev");
                     continue;
                 }
                 try {
                     writer.write(HostWrite.clearOverride(q), () -> bus.returnToHost(q));
                     events.add("gave " + q + " back to the host");
                 } catch (SysfsException ex) {
-                    hostFailed = refused(ex);
+                    outcomes.hostRefused(ex);
                 }
             }
         }
@@ -488,7 +468,7 @@ public final class HostConverger {
                 writer.write(HostWrite.setMask(mask, bits), () -> mask.edit(bus, bits, ApMask.none()));
                 events.add("gave " + mask.sysfsName() + " bits " + bits.toRangeList() + " back to the host");
             } catch (SysfsException ex) {
-                hostFailed = refused(ex);
+                outcomes.hostRefused(ex);
             }
         }
 
@@ -518,7 +498,7 @@ public final class HostConverger {
                 SortedSet<Apqn> all = new TreeSet<>(byAp);
                 all.addAll(byAq);
                 Drainer.Result d = drainer.drain(all, drain);
-                drainTimedOut |= d.timedOut();
+                log.drained(d);
                 takeMask(BusMask.APMASK, apClear, byAp);
                 takeMask(BusMask.AQMASK, aqClear, byAq);
             } else {
@@ -531,7 +511,7 @@ public final class HostConverger {
                     }
                 }
                 Drainer.Result d = drainer.drain(flip, drain);
-                drainTimedOut |= d.timedOut();
+                log.drained(d);
                 for (Apqn q : flip) {
                     try {
                         TakeoverEstimate t = writer.take(HostWrite.setOverride(q, claims.ownersOf(q)), List.of(q), claims,
@@ -540,7 +520,7 @@ public final class HostConverger {
                         events.add("took " + q + " from the host (about " + t.inFlight() + " requests in flight were flushed and retried; "
                                 + "estimated in flight at the write: " + describeInFlight(t.perReservation()) + ")");
                     } catch (SysfsException ex) {
-                        hostFailed = refused(ex);
+                        outcomes.hostRefused(ex);
                     }
                 }
             }
@@ -558,20 +538,18 @@ public final class HostConverger {
                         + " queues from the host (about " + t.inFlight() + " requests in flight were flushed and retried; "
                         + "estimated in flight at the write: " + describeInFlight(t.perReservation()) + ")");
             } catch (SysfsException ex) {
-                hostFailed = refused(ex);
+                outcomes.hostRefused(ex);
             }
         }
 
         /** Records the estimate of a confirmed write that took queues from the host. */
         private void tookFromHost(TakeoverEstimate t) {
-            takeovers.add(t);
-            inFlightAtWrite += t.inFlight();
-            t.perReservation().forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
+            log.took(t);
         }
 
         void bindReserved() throws IOException, SysfsException {
             SortedSet<Apqn> reserved = new TreeSet<>();
-            target.mdevs().values().stream().filter(t -> !stale.containsKey(t.uuid())).forEach(t -> reserved.addAll(t.matrix().apqns()));
+            target.mdevs().values().stream().filter(t -> !outcomes.mdevIs(t.uuid(), SyncState.PLAN_STALE)).forEach(t -> reserved.addAll(t.matrix().apqns()));
             for (Apqn q : reserved) {
                 if (!QueueReads.unbound(bus, q)) {
                     continue; // absent: reported at verification; bound: fine (cex4queue means the take failed, reported)
@@ -579,7 +557,7 @@ public final class HostConverger {
                 try {
                     writer.write(HostWrite.bindReserved(q, claims.ownersOf(q)), () -> bus.probe(q));
                 } catch (SysfsException ex) {
-                    hostFailed = refused(ex);
+                    outcomes.hostRefused(ex);
                 }
             }
         }
@@ -589,11 +567,11 @@ public final class HostConverger {
         void createAndAssign() throws IOException, SysfsException {
             for (MdevTarget t : target.mdevs().values()) {
                 UUID u = t.uuid();
-                if (stale.containsKey(u) || failed.containsKey(u)) {
+                if (outcomes.mdevIs(u, SyncState.PLAN_STALE) || outcomes.mdevIs(u, SyncState.FAILED)) {
                     continue;
                 }
                 if (matrices.exists(u) && !ledger.owned().mdevs().containsKey(u)) {
-                    failed.put(u, "an mdev " + u + " exists that the operator did not make; it is left alone");
+                    outcomes.mdev(u, SyncState.FAILED, "an mdev " + u + " exists that the operator did not make; it is left alone");
                     continue;
                 }
                 try {
@@ -606,13 +584,13 @@ public final class HostConverger {
                     }
                     Matrix cur = matrices.get(u);
                     // a refused shrink keeps what the guest uses; the rest is still added live
-                    Matrix goal = inUse.containsKey(u) ? union(cur, t.matrix()) : t.matrix();
+                    Matrix goal = outcomes.mdevIs(u, SyncState.IN_USE) ? union(cur, t.matrix()) : t.matrix();
                     if (!cur.equals(goal)) {
                         configure(t, cur, goal, "assign what the reservation holds");
                         events.add("assigned " + t.matrix() + " to mdev " + u + " of " + t.owner());
                     }
                 } catch (SysfsException ex) {
-                    noteMdevFailure(u, ex);
+                    outcomes.mdevRefused(u, ex);
                 }
             }
         }
@@ -649,27 +627,6 @@ public final class HostConverger {
             writer.write(HostWrite.configureMdev(t, from, to, why), w);
             Matrix now = matrices.get(t.uuid());
             return now != null ? now : to;
-        }
-
-        private void noteMdevFailure(UUID u, SysfsException ex) {
-            // pre-6.0 kernels refuse every assign/unassign with EBUSY while a guest is attached
-            if (ex.errno() == Errno.EBUSY && !(ex instanceof SysfsTimeoutException)) {
-                inUse.put(u, "a guest uses the mdev: " + refused(ex));
-            } else {
-                failed.put(u, refused(ex));
-            }
-        }
-
-        /**
-         * Notes a refusal this pass reports (in the host edits' or an mdev's state) instead of
-         * throwing it, and returns its sentence: the errno of a refused write is kept for
-         * {@link ConvergeReport#refusedWriteErrnos()} (a failed read, caught at the same sites, is not a write).
-         */
-        private String refused(SysfsException ex) {
-            if (ex.operation() == SysfsException.Operation.WRITE) {
-                refusedWrites.add(ex.errno());
-            }
-            return ex.getMessage();
         }
 
         /**
@@ -713,146 +670,6 @@ public final class HostConverger {
             return known;
         }
 
-        // ------------------------------------------------------------------- verdict
-
-        ConvergeReport report(long gen) throws IOException, SysfsException {
-            Ownership owned = ledger.owned();
-            SortedMap<UUID, MdevStatus> out = new TreeMap<>();
-            for (MdevTarget t : target.mdevs().values()) {
-                out.put(t.uuid(), verdict(t));
-            }
-            for (var e : owned.mdevs().entrySet()) {
-                UUID u = e.getKey();
-                if (target.mdevs().containsKey(u)) {
-                    continue;
-                }
-                ApMdev m = inv.mdevs().get(u);
-                SyncState s = inUse.containsKey(u) ? SyncState.IN_USE : failed.containsKey(u) ? SyncState.FAILED : SyncState.APPLYING;
-                String reason = inUse.containsKey(u) ? inUse.get(u) : failed.getOrDefault(u, "being released");
-                out.put(u, new MdevStatus(u, e.getValue().owner(), false, s, reason, Optional.ofNullable(m).map(ApMdev::matrix),
-                        Optional.ofNullable(m).map(x -> x.guestMatrix().orElse(x.matrix()))));
-            }
-            SyncState host;
-            String hostReason;
-            boolean pending = !ledger.openIntents().isEmpty();
-            if (hostStale != null) {
-                host = SyncState.PLAN_STALE;
-                hostReason = hostStale;
-            } else if (hostFailed != null) {
-                host = SyncState.FAILED;
-                hostReason = hostFailed;
-            } else if (hostHeld != null) {
-                host = SyncState.IN_USE;
-                hostReason = hostHeld;
-            } else if (pending || !hostEditsDone(owned)) {
-                host = ledger.restoring() ? SyncState.RESTORING : SyncState.APPLYING;
-                hostReason = pending ? "a host write timed out; waiting to see whether the kernel applied it" : "host edits not complete";
-            } else {
-                host = SyncState.READY;
-                hostReason = "";
-            }
-            SortedSet<Apqn> unaccounted = OffHostAccounting.byOperator(inv, owned);
-            unaccounted.removeAll(OffHostAccounting.claimed(target.claims()));
-            if (hostHeld != null || hostFailed != null || pending) {
-                // off the host for a release the kernel holds up: still owned (by the mdev's owner in the ledger)
-                unaccounted.removeIf(q -> isPendingGiveBack(q, owned));
-            }
-            boolean restoring = ledger.restoring();
-            // figures of reservations with nothing left on the node (no claim, no operator mdev) are forgotten
-            Set<String> present = new TreeSet<>();
-            target.claims().forEach(c -> present.add(c.owner()));
-            owned.mdevs().values().forEach(m -> present.add(m.owner()));
-            ledger.retainTakeovers(present);
-            ConvergeReport r = new ConvergeReport(gen, restoring, host, hostReason, out, OffHostAccounting.offHostNow(inv), unaccounted,
-                    foreign, drifts, events, inFlightAtWrite, inFlightThisPass, ledger.inFlightAtTakeover(), drainTimedOut,
-                    refusedWrites, takeovers);
-            if (restoring && r.converged()) {
-                ledger.setRestoring(false);
-            }
-            return r;
-        }
-
-        private boolean isPendingGiveBack(Apqn q, Ownership owned) {
-            return owned.apmaskBits().andNot(target.adaptersOffHost()).get(q.adapter())
-                    || owned.aqmaskBits().andNot(target.domainsOffHost()).get(q.domain())
-                    || (owned.overrides().contains(q) && !target.overrides().contains(q));
-        }
-
-        private boolean hostEditsDone(Ownership owned) {
-            if (target.mode() == OwnershipMode.MASKS) {
-                if (target.adaptersOffHost().intersects(inv.bus().apmask()) || target.domainsOffHost().intersects(inv.bus().aqmask())) {
-                    return false;
-                }
-            }
-            for (Apqn q : target.overrides()) {
-                ApQueue queue = inv.queues().get(q);
-                if (queue != null && (!queue.driverOverride().equals(Optional.of(ApDriver.VFIO_AP.sysfsName())) || queue.driver() != ApDriver.VFIO_AP)) {
-                    return false;
-                }
-            }
-            return owned.apmaskBits().andNot(target.adaptersOffHost()).isEmpty()
-                    && owned.aqmaskBits().andNot(target.domainsOffHost()).isEmpty()
-                    && target.overrides().containsAll(owned.overrides());
-        }
-
-        private MdevStatus verdict(MdevTarget t) {
-            UUID u = t.uuid();
-            ApMdev m = inv.mdevs().get(u);
-            Optional<Matrix> matrix = Optional.ofNullable(m).map(ApMdev::matrix);
-            Optional<Matrix> guest = Optional.ofNullable(m).map(x -> x.guestMatrix().orElse(x.matrix()));
-            if (stale.containsKey(u)) {
-                return new MdevStatus(u, t.owner(), true, SyncState.PLAN_STALE, stale.get(u), matrix, guest);
-            }
-            if (hostStale != null && (m == null || !m.matrix().equals(t.matrix()))) {
-                return new MdevStatus(u, t.owner(), true, SyncState.PLAN_STALE, hostStale, matrix, guest);
-            }
-            if (failed.containsKey(u)) {
-                return new MdevStatus(u, t.owner(), true, SyncState.FAILED, failed.get(u), matrix, guest);
-            }
-            if (m == null || !m.matrix().equals(t.matrix())) {
-                if (inUse.containsKey(u)) {
-                    return new MdevStatus(u, t.owner(), true, SyncState.IN_USE, inUse.get(u), matrix, guest);
-                }
-                SyncState s = ledger.restoring() ? SyncState.RESTORING : SyncState.APPLYING;
-                return new MdevStatus(u, t.owner(), true, s, waiting.containsKey(u) ? waiting.get(u)
-                        : m == null ? "mdev not created yet" : "matrix is " + m.matrix()
-                        + ", wanted " + t.matrix(), matrix, guest);
-            }
-            List<String> problems = problems(t, m);
-            if (!problems.isEmpty()) {
-                return new MdevStatus(u, t.owner(), true, SyncState.DEGRADED, String.join("; ", problems), matrix, guest);
-            }
-            if (drift.containsKey(u)) {
-                return new MdevStatus(u, t.owner(), true, SyncState.DRIFTED, drift.get(u) + "; repaired", matrix, guest);
-            }
-            return new MdevStatus(u, t.owner(), true, SyncState.READY, "", matrix, guest);
-        }
-
-        /** Why the guest does not get exactly what was reserved (empty = Ready). */
-        private List<String> problems(MdevTarget t, ApMdev m) {
-            List<String> out = new ArrayList<>();
-            boolean legacy = m.guestMatrix().isEmpty();
-            Matrix seen = m.guestMatrix().orElse(m.matrix());
-            ApMask hostA = inv.bus().hostAdapters().orElse(ApMask.all());
-            ApMask hostU = inv.bus().hostUsageDomains().orElse(ApMask.all());
-            for (Apqn q : t.matrix().apqns()) {
-                ApQueue queue = inv.queues().get(q);
-                if (queue == null) {
-                    boolean outside = !hostA.get(q.adapter()) || !hostU.get(q.domain());
-                    out.add(q + (outside ? " is outside the host configuration" : " has no queue device") + ": the guest does not get it");
-                } else if (queue.driver() != ApDriver.VFIO_AP) {
-                    out.add(q + " is bound to " + queue.driver() + ", not vfio_ap");
-                } else if (!seen.contains(q)) {
-                    out.add(q + " is assigned but filtered out of " + (legacy ? "matrix" : "guest_matrix"));
-                }
-            }
-            ApMask hostC = inv.bus().hostControlDomains().orElse(ApMask.all());
-            ApMask missingC = t.matrix().controlDomains().andNot(m.matrix().controlDomains().and(hostC));
-            if (!missingC.isEmpty()) {
-                out.add("control domains " + missingC.toRangeList() + " are not in effect (outside the host configuration)");
-            }
-            return out;
-        }
     }
 
     static String describeInFlight(Map<String, Integer> perOwner) {
