@@ -5,6 +5,7 @@ import dev.apqn.apbus.SysfsException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -58,6 +59,16 @@ final class PassLog {
     /** The requests in flight at all takes of this converge. */
     int inFlightAtWrite() {
         return takeovers.stream().mapToInt(TakeoverEstimate::inFlight).sum();
+    }
+
+    /** How an in-flight estimate per reservation reads in events: {@code ns/a 4, ns/b 0}. */
+    static String describeInFlight(Map<String, Integer> perOwner) {
+        if (perOwner.isEmpty()) {
+            return "none of the flipped queues is claimed";
+        }
+        StringBuilder sb = new StringBuilder();
+        perOwner.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+        return sb.toString();
     }
 
     /** The same per reservation. */

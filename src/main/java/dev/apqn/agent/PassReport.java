@@ -17,7 +17,6 @@ import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
-import dev.apqn.plan.OwnershipMode;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -46,18 +45,15 @@ final class PassReport {
     private final IntentLedger ledger;
     private final Outcomes outcomes;
     private final PassLog log;
+    private final OwnershipStrategy mode;
 
-    PassReport(HostTarget target, Claims claims, IntentLedger ledger, Outcomes outcomes, PassLog log) {
-        this.target = target;
-        this.claims = claims;
-        this.ledger = ledger;
-        this.outcomes = outcomes;
-        this.log = log;
-    }
-
-    /** The reason for mdevs the pass did not create or assign because the take is not (known to be) done. */
-    static String notAssignedBecause(Optional<Outcome> hostFailed) {
-        return hostFailed.map(f -> "taking the queues from the host failed: " + f.reason()).orElse(WRITE_PENDING);
+    PassReport(Pass p, OwnershipStrategy mode) {
+        this.target = p.target();
+        this.claims = p.claims();
+        this.ledger = p.ledger();
+        this.outcomes = p.outcomes();
+        this.log = p.log();
+        this.mode = mode;
     }
 
     ConvergeReport build(ApInventory inv, long gen) throws IOException {
@@ -142,27 +138,14 @@ final class PassReport {
                 Optional.ofNullable(m).map(x -> x.guestMatrix().orElse(x.matrix())));
     }
 
+    /** Off the host because of something the operator still has to give back (through any mechanism). */
     private boolean isPendingGiveBack(Apqn q, Ownership owned) {
-        return owned.apmaskBits().andNot(target.adaptersOffHost()).get(q.adapter())
-                || owned.aqmaskBits().andNot(target.domainsOffHost()).get(q.domain())
-                || (owned.overrides().contains(q) && !target.overrides().contains(q));
+        return OwnershipStrategy.all().stream().anyMatch(s -> s.givingBack(q, owned, target));
     }
 
+    /** The mode's take is done and nothing is left to give back through any mechanism. */
     private boolean hostEditsDone(Ownership owned, ApInventory inv) {
-        if (target.mode() == OwnershipMode.MASKS) {
-            if (target.adaptersOffHost().intersects(inv.bus().apmask()) || target.domainsOffHost().intersects(inv.bus().aqmask())) {
-                return false;
-            }
-        }
-        for (Apqn q : target.overrides()) {
-            ApQueue queue = inv.queues().get(q);
-            if (queue != null && (!queue.driverOverride().equals(Optional.of(ApDriver.VFIO_AP.sysfsName())) || queue.driver() != ApDriver.VFIO_AP)) {
-                return false;
-            }
-        }
-        return owned.apmaskBits().andNot(target.adaptersOffHost()).isEmpty()
-                && owned.aqmaskBits().andNot(target.domainsOffHost()).isEmpty()
-                && target.overrides().containsAll(owned.overrides());
+        return mode.taken(target, inv) && OwnershipStrategy.all().stream().allMatch(s -> s.givenBack(owned, target));
     }
 
     /** Why the guest does not get exactly what was reserved (empty = Ready). */
