@@ -59,8 +59,8 @@ final class Claims {
         return OffHostAccounting.claimed(claims);
     }
 
-    /** The owner of every claim. */
-    SortedSet<String> owners() {
+    /** The owner of every claim (a new set). */
+    SortedSet<String> allOwners() {
         SortedSet<String> out = new TreeSet<>();
         claims.forEach(c -> out.add(c.owner()));
         return out;

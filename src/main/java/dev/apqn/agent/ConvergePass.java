@@ -23,8 +23,6 @@ import java.util.TreeSet;
  */
 final class ConvergePass {
 
-    private static final String WRITE_PENDING = "a host write timed out; waiting to see whether the kernel applied it";
-
     private final Pass p;
     private final OwnershipStrategy mode;
     private final MdevEditor mdevs;
@@ -61,7 +59,7 @@ final class ConvergePass {
             mdevs.createAndAssign();
         } else {
             // the queues are not (known to be) off the host: assigning them now could only fail
-            String why = p.outcomes().host(FAILED).map(f -> "taking the queues from the host failed: " + f.reason()).orElse(WRITE_PENDING);
+            String why = p.outcomes().host(FAILED).map(f -> "taking the queues from the host failed: " + f.reason()).orElse(Outcomes.WRITE_PENDING);
             p.target().mdevs().keySet().stream().filter(u -> !p.outcomes().mdevIs(u, PLAN_STALE) && !p.matrices().exists(u))
                     .forEach(u -> p.outcomes().mdev(u, APPLYING, why));
         }

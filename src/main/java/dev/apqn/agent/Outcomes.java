@@ -17,6 +17,9 @@ import java.util.UUID;
  */
 final class Outcomes {
 
+    /** Why work is still under way while a timed-out write's intent is open. */
+    static final String WRITE_PENDING = "a host write timed out; waiting to see whether the kernel applied it";
+
     private final Map<SyncState, String> host = new EnumMap<>(SyncState.class);
     private final Map<UUID, Map<SyncState, String>> mdevs = new HashMap<>();
     private final PassLog log;

@@ -38,8 +38,6 @@ import java.util.UUID;
  */
 final class PassReport {
 
-    private static final String WRITE_PENDING = "a host write timed out; waiting to see whether the kernel applied it";
-
     private final HostTarget target;
     private final Claims claims;
     private final IntentLedger ledger;
@@ -74,7 +72,7 @@ final class PassReport {
         outcomes.host(FAILED).ifPresent(host::add);
         outcomes.host(IN_USE).ifPresent(host::add);
         if (pending || !hostEditsDone(owned, inv)) {
-            host.add(new Outcome(underWay, pending ? WRITE_PENDING : "host edits not complete"));
+            host.add(new Outcome(underWay, pending ? Outcomes.WRITE_PENDING : "host edits not complete"));
         }
         host.add(Outcome.ready());
         Outcome hostVerdict = Outcome.verdict(host);
@@ -87,7 +85,7 @@ final class PassReport {
         }
         boolean restoring = ledger.restoring();
         // figures of reservations with nothing left on the node (no claim, no operator mdev) are forgotten
-        Set<String> present = claims.owners();
+        Set<String> present = claims.allOwners();
         owned.mdevs().values().forEach(m -> present.add(m.owner()));
         ledger.retainTakeovers(present);
         ConvergeReport r = new ConvergeReport(gen, restoring, hostVerdict.state(), hostVerdict.reason(), mdevs,
