@@ -4,37 +4,18 @@ import dev.apqn.agent.IntentLedger.Intent;
 import dev.apqn.agent.IntentLedger.Op;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApConfigLock;
-import dev.apqn.apbus.ApDriver;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.ApQueue;
 import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.Matrix;
-import dev.apqn.apbus.NodeCapabilities;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsTimeoutException;
 import dev.apqn.plan.HostTarget;
-import dev.apqn.plan.MdevTarget;
-import dev.apqn.plan.OffHostClaim;
-import dev.apqn.plan.OwnershipMode;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
@@ -67,10 +48,17 @@ import java.util.function.Supplier;
  *       vfio_ap and is in {@code guest_matrix} (legacy: in {@code matrix} and bound) and the
  *       control domains are in effect; what the kernel accepted but filters out is Degraded.</li>
  * </ol>
- * Every host write: take the {@link ApConfigLock}, append the intent, write, re-read and record
- * the outcome, release the lock. The lock is never held across the drain wait or between writes.
- * A {@link SysfsTimeoutException} means "outcome unknown": the re-read decides, and an effect
- * not visible yet keeps the intent open for the next converge.
+ * Every host write goes through {@link HostWriter}: take the {@link ApConfigLock}, append the
+ * intent, write, re-read and record the outcome, release the lock. The lock is never held across
+ * the drain wait or between writes. A {@link SysfsTimeoutException} means "outcome unknown": the
+ * re-read decides, and an effect not visible yet keeps the intent open for the next converge.
+ *
+ * <h2>Who does what</h2>
+ * This class reads the node, keeps the ledger and recovers (steps 1 and 2, the verification read);
+ * {@link ConvergePass} runs the steps in between, taking and giving back through the
+ * {@link OwnershipStrategy} of the node's mode (masks or driver_override) and editing mdevs with
+ * {@link MdevEditor}; what they find is noted as typed {@link Outcome}s, and {@link PassReport}
+ * turns those into the report with one precedence ({@link Outcome#PRECEDENCE}).
  */
 public final class HostConverger {
 
@@ -80,11 +68,11 @@ public final class HostConverger {
     private final Supplier<String> bootId;
     private final AgentClock clock;
     private final Drainer drainer;
+    private final ApConfigSupport apConfig = new ApConfigSupport();
 
     private IntentLedger ledger;
     private InventoryGeneration generation;
     private IntentResolver resolver;
-    private final Map<UUID, Boolean> apConfigByMdev = new HashMap<>();
     /** The next read must be a full inventory: at start, after a reboot, a crash or an uncertain write. */
     private boolean fullReadNeeded = true;
     private ApInventory lastInventory;
@@ -152,7 +140,7 @@ public final class HostConverger {
             resolver = new IntentResolver(bus, ledger);
             fullReadNeeded = true;
         } else if (ledger.checkBoot(bootId.get())) {
-            apConfigByMdev.clear();
+            apConfig.forget();
             fullReadNeeded = true;
         }
     }
@@ -168,18 +156,45 @@ public final class HostConverger {
         if (!ledger.openIntents().isEmpty() || ledger.restoring()) {
             fullReadNeeded = true; // recovering from a crash, a timed-out write or a reboot: trust nothing cached
         }
-        rebindInterrupted(target);
-        List<String> recovered = new ArrayList<>();
+        MdevMatrices matrices = new MdevMatrices();
+        HostWriter writer = new HostWriter(bus, lock, ledger, resolver, drainer, matrices);
+        rebindInterrupted(target, writer);
+        PassLog log = new PassLog();
+        resolveOpenIntents(log);
+
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(drain, "drain");
+        ApInventory inv = read();
+        long gen = generation.update(inv, clock.wallMillis());
+        matrices.load(inv);
+        Pass p = new Pass(target, new Claims(target.claims()), drain, inv, bus, ledger, writer, drainer, matrices, new Outcomes(log), log);
+        OwnershipStrategy mode = OwnershipStrategy.of(target.mode());
+        ConvergePass steps = new ConvergePass(p, mode, apConfig);
+        steps.run(gen);
+        if (writer.writes() > 0) {
+            // verification: a refresh rereads what the writes changed (flipped mask bits, touched
+            // queues, changed mdevs); after an uncertain or refused write, everything
+            if (steps.uncertain()) {
+                fullReadNeeded = true;
+            }
+            inv = read();
+        }
+        return new PassReport(p, mode).build(inv, gen);
+    }
+
+    /**
+     * Resolves every open intent against a re-read before anything else (the same rule as after a
+     * write); a take a crashed agent did not record is reported with its in-flight estimate.
+     */
+    private void resolveOpenIntents(PassLog log) throws IOException, SysfsException {
         for (Intent i : ledger.openIntents()) {
             if (resolver.resolve(i, false) && !i.inFlight().isEmpty()) {
                 // a take whose outcome the previous agent did not record (it crashed after the write)
-                recovered.add("finished the interrupted take '" + i.why() + "' (" + i.op().name().toLowerCase(java.util.Locale.ROOT)
-                        + " " + i.object() + "; estimated in flight at the write, recorded before it: " + describeInFlight(i.inFlight()) + ")");
+                log.events.add("finished the interrupted take '" + i.why() + "' (" + i.op().name().toLowerCase(Locale.ROOT)
+                        + " " + i.object() + "; estimated in flight at the write, recorded before it: "
+                        + PassLog.describeInFlight(i.inFlight()) + ")");
             }
         }
-        Pass p = new Pass(target, drain);
-        p.events.addAll(recovered);
-        return p.run();
     }
 
     /**
@@ -188,7 +203,7 @@ public final class HostConverger {
      * link). Probing it first lets the kernel bind it by its override or the masks, as the
      * interrupted call would have.
      */
-    private void rebindInterrupted(HostTarget target) throws IOException, SysfsException {
+    private void rebindInterrupted(HostTarget target, HostWriter writer) throws IOException, SysfsException {
         SortedSet<Apqn> candidates = new TreeSet<>(ledger.owned().overrides());
         candidates.addAll(target.overrides());
         for (Intent i : ledger.openIntents()) {
@@ -197,857 +212,10 @@ public final class HostConverger {
             }
         }
         for (Apqn q : candidates) {
-            if (unbound(q)) {
+            if (QueueReads.unbound(bus, q)) {
                 fullReadNeeded = true;
-                try (var held = lock.acquire()) {
-                    Intent i = ledger.begin(Op.PROBE, q.toString(), "finish an interrupted bind of " + q, "", "none", "bound");
-                    try {
-                        bus.probe(q);
-                    } finally {
-                        resolver.resolve(i, false);
-                    }
-                }
+                writer.finish(HostWrite.finishInterruptedBind(q), () -> bus.probe(q));
             }
         }
-    }
-
-    /** True if the queue device exists and no driver is bound to it. */
-    private boolean unbound(Apqn q) throws SysfsException {
-        try {
-            return bus.driverOf(q) == ApDriver.NONE;
-        } catch (SysfsException e) {
-            if (e.errno() != Errno.ENOENT) {
-                throw e;
-            }
-        }
-        try {
-            bus.inFlight(q); // the queue directory is there, only its driver link is missing
-            return true;
-        } catch (SysfsException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    // =============================================================================================
-
-    /** One converge: its inventory, findings and verdicts. */
-    private final class Pass {
-        final HostTarget target;
-        final DrainPolicy drain;
-        ApInventory inv;
-        final Map<UUID, Matrix> matrices = new TreeMap<>();
-        final Map<UUID, String> stale = new LinkedHashMap<>();
-        final Map<UUID, String> failed = new LinkedHashMap<>();
-        final Map<UUID, String> inUse = new LinkedHashMap<>();
-        final Map<UUID, String> drift = new LinkedHashMap<>();
-        final Map<UUID, String> waiting = new LinkedHashMap<>();
-        final List<String> drifts = new ArrayList<>();
-        final List<String> foreign = new ArrayList<>();
-        final List<String> events = new ArrayList<>();
-        String hostStale;
-        String hostFailed;
-        String hostHeld;
-        int inFlightAtWrite;
-        int writes;
-        final SortedMap<String, Integer> inFlightThisPass = new TreeMap<>();
-        boolean drainTimedOut;
-        /** The errno of each refused host write this pass reports (rather than throws), as caught. */
-        final List<Errno> refusedWrites = new ArrayList<>();
-        /** The estimate of each confirmed write of this pass that took queues from the host. */
-        final List<TakeoverEstimate> takeovers = new ArrayList<>();
-
-        Pass(HostTarget target, DrainPolicy drain) {
-            this.target = Objects.requireNonNull(target, "target");
-            this.drain = Objects.requireNonNull(drain, "drain");
-        }
-
-        ConvergeReport run() throws IOException, SysfsException, InterruptedException {
-            inv = read();
-            long gen = generation.update(inv, clock.wallMillis());
-            inv.mdevs().forEach((u, m) -> matrices.put(u, m.matrix()));
-            noteDriftAndForeign();
-            if (!checkMode(gen)) {
-                return report(gen);
-            }
-            checkStaleness(gen);
-
-            removeUnwantedMdevs();
-            shrinkWantedMdevs();
-            giveBack();
-            if (hostStale == null) {
-                take();
-                bindReserved();
-                if (hostFailed == null && ledger.openIntents().isEmpty()) {
-                    createAndAssign();
-                } else {
-                    // the queues are not (known to be) off the host: assigning them now could only fail
-                    String why = hostFailed != null ? "taking the queues from the host failed: " + hostFailed
-                            : "a host write timed out; waiting to see whether the kernel applied it";
-                    target.mdevs().keySet().stream().filter(u -> !stale.containsKey(u) && !matrices.containsKey(u))
-                            .forEach(u -> waiting.put(u, why));
-                }
-            }
-            if (writes > 0) {
-                // verification: a refresh rereads what the writes changed (flipped mask bits, touched
-                // queues, changed mdevs); after an uncertain or refused write, everything
-                if (!ledger.openIntents().isEmpty() || hostFailed != null || !failed.isEmpty()) {
-                    fullReadNeeded = true;
-                }
-                inv = read();
-            }
-            return report(gen);
-        }
-
-        // ------------------------------------------------------------------- findings
-
-        void noteDriftAndForeign() throws IOException {
-            Ownership owned = ledger.owned();
-            ApMask apBack = owned.apmaskBits().and(inv.bus().apmask());
-            if (!apBack.isEmpty()) {
-                drifts.add("apmask bits " + apBack.toRangeList() + " that the operator cleared were set again by hand");
-            }
-            ApMask aqBack = owned.aqmaskBits().and(inv.bus().aqmask());
-            if (!aqBack.isEmpty()) {
-                drifts.add("aqmask bits " + aqBack.toRangeList() + " that the operator cleared were set again by hand");
-            }
-            for (Apqn q : owned.overrides()) {
-                ApQueue queue = inv.queues().get(q);
-                if (queue != null && !queue.driverOverride().equals(Optional.of(ApDriver.VFIO_AP.sysfsName()))) {
-                    drifts.add("the driver_override of " + q + " that the operator set was changed by hand");
-                }
-            }
-            List<LedgerChange> gone = new ArrayList<>();
-            for (var e : owned.mdevs().entrySet()) {
-                UUID u = e.getKey();
-                ApMdev now = inv.mdevs().get(u);
-                if (now == null) {
-                    String what = "mdev " + u + " of " + e.getValue().owner() + " was removed by hand";
-                    drifts.add(what);
-                    drift.put(u, what);
-                    gone.add(LedgerChange.disownMdev(u));
-                } else if (!now.matrix().equals(e.getValue().confirmed()) && ledger.openIntents().stream()
-                        .noneMatch(i -> i.op() == Op.CONFIGURE_MDEV && i.object().equals(u.toString()))) {
-                    String what = "the matrix of mdev " + u + " was changed by hand from " + e.getValue().confirmed() + " to " + now.matrix();
-                    drifts.add(what);
-                    drift.put(u, what);
-                }
-            }
-            ledger.apply(gone);
-            owned = ledger.owned();
-            for (ApMdev m : inv.mdevs().values()) {
-                if (!owned.mdevs().containsKey(m.uuid())) {
-                    foreign.add("mdev " + m.uuid() + " (" + m.matrix() + ") was not made by the operator; left alone");
-                }
-            }
-            ApMask apForeign = inv.bus().apmask().isFull() ? ApMask.none()
-                    : ApMask.all().andNot(inv.bus().apmask()).andNot(owned.apmaskBits());
-            if (!apForeign.isEmpty()) {
-                foreign.add("apmask bits " + apForeign.toRangeList() + " were cleared by someone else; left alone");
-            }
-            ApMask aqForeign = ApMask.all().andNot(inv.bus().aqmask()).andNot(owned.aqmaskBits());
-            if (!aqForeign.isEmpty()) {
-                foreign.add("aqmask bits " + aqForeign.toRangeList() + " were cleared by someone else; left alone");
-            }
-            for (ApQueue q : inv.queues().values()) {
-                if (q.driverOverride().isPresent() && !owned.overrides().contains(q.apqn())) {
-                    foreign.add("driver_override of " + q.apqn() + " was set by someone else; left alone");
-                }
-            }
-        }
-
-        boolean checkMode(long gen) {
-            boolean overrideNode = inv.capabilities().ownership() == NodeCapabilities.Ownership.DRIVER_OVERRIDE;
-            if (target.mode() == OwnershipMode.DRIVER_OVERRIDE && !overrideNode) {
-                hostStale = "the plan uses driver_override but this node has no driver_override (inventory generation "
-                        + gen + ", plan " + target.inventoryGeneration() + ")";
-                target.mdevs().keySet().forEach(u -> stale.put(u, hostStale));
-                return false;
-            }
-            return true;
-        }
-
-        /** Decides which parts of the plan no longer fit the node; those are left alone. */
-        void checkStaleness(long gen) {
-            boolean moved = gen != target.inventoryGeneration();
-            if (moved) {
-                for (MdevTarget t : target.mdevs().values()) {
-                    List<Apqn> missing = t.matrix().apqns().stream().filter(q -> !inv.queues().containsKey(q)).toList();
-                    if (!missing.isEmpty()) {
-                        stale.put(t.uuid(), "the plan was computed for inventory generation " + target.inventoryGeneration()
-                                + " but the node is at " + gen + " and the queues " + missing + " no longer exist");
-                    }
-                }
-            }
-            // Whatever the generations say: the edits must not take a queue off the host that no claim declares.
-            Ownership owned = ledger.owned();
-            SortedSet<Apqn> predicted;
-            SortedSet<Apqn> baseline;
-            if (target.mode() == OwnershipMode.MASKS) {
-                ApMask ap = inv.bus().apmask().or(owned.apmaskBits().andNot(target.adaptersOffHost()));
-                ApMask aq = inv.bus().aqmask().or(owned.aqmaskBits().andNot(target.domainsOffHost()));
-                predicted = OffHostAccounting.offHost(inv, ap.andNot(target.adaptersOffHost()), aq.andNot(target.domainsOffHost()),
-                        Set.of(), Set.of());
-            } else {
-                predicted = OffHostAccounting.offHost(inv, inv.bus().apmask(), inv.bus().aqmask(), target.overrides(), owned.overrides());
-            }
-            baseline = OffHostAccounting.offHost(inv, inv.bus().apmask().or(owned.apmaskBits()), inv.bus().aqmask().or(owned.aqmaskBits()),
-                    Set.of(), owned.overrides());
-            predicted.removeAll(baseline);
-            predicted.removeAll(OffHostAccounting.claimed(target.claims()));
-            if (!predicted.isEmpty()) {
-                hostStale = "the plan's host edits would take " + predicted + " off the host without a claim"
-                        + (moved ? " (the plan is for inventory generation " + target.inventoryGeneration() + ", the node is at " + gen + ")"
-                        : "; the plan does not declare this collateral");
-            }
-        }
-
-        // ------------------------------------------------------------------- release
-
-        void removeUnwantedMdevs() throws IOException, SysfsException {
-            for (var e : ledger.owned().mdevs().entrySet()) {
-                UUID u = e.getKey();
-                if (target.mdevs().containsKey(u) || !matrices.containsKey(u)) {
-                    continue;
-                }
-                Optional<String> guest = guestUses(u);
-                if (guest.isPresent()) {
-                    inUse.put(u, "a guest uses the mdev (" + guest.get() + "); it is removed once the guest stops");
-                    continue;
-                }
-                try {
-                    boolean gone = write(Op.REMOVE_MDEV, u.toString(), "release the mdev of " + e.getValue().owner(), e.getValue().owner(),
-                            String.valueOf(matrices.get(u)), "removed", () -> bus.removeMdev(u));
-                    if (gone) {
-                        matrices.remove(u);
-                        events.add("removed mdev " + u + " of " + e.getValue().owner());
-                    } else {
-                        inUse.put(u, "the kernel has not finished removing the mdev (a guest may still hold it); retrying");
-                    }
-                } catch (SysfsException ex) {
-                    if (ex.errno() == Errno.EBUSY) {
-                        inUse.put(u, "a guest uses the mdev: " + refused(ex));
-                    } else {
-                        failed.put(u, refused(ex));
-                    }
-                }
-            }
-        }
-
-        void shrinkWantedMdevs() throws IOException, SysfsException {
-            for (MdevTarget t : target.mdevs().values()) {
-                UUID u = t.uuid();
-                Matrix cur = matrices.get(u);
-                if (cur == null || !ledger.owned().mdevs().containsKey(u) || stale.containsKey(u)) {
-                    continue;
-                }
-                Matrix keep = intersect(cur, t.matrix());
-                if (keep.equals(cur)) {
-                    continue;
-                }
-                Optional<String> guest = guestUses(u);
-                if (guest.isPresent()) {
-                    inUse.put(u, "a guest uses the mdev (" + guest.get() + "); removing " + minus(cur, t.matrix()) + " is refused until it stops");
-                    continue;
-                }
-                try {
-                    configure(t, cur, keep, "unassign what the reservation no longer holds");
-                } catch (SysfsException ex) {
-                    noteMdevFailure(u, ex);
-                }
-            }
-        }
-
-        void giveBack() throws IOException, SysfsException {
-            Ownership owned = ledger.owned();
-            if (target.mode() == OwnershipMode.MASKS || !owned.apmaskBits().isEmpty() || !owned.aqmaskBits().isEmpty()) {
-                ApMask apmask = bus.readApmask();
-                ApMask aqmask = bus.readAqmask();
-                ApMask apSet = owned.apmaskBits().andNot(target.adaptersOffHost()).andNot(apmask);
-                ApMask aqSet = owned.aqmaskBits().andNot(target.domainsOffHost()).andNot(aqmask);
-                // the kernel's EBUSY veto, checked here too because legacy kernels lack it
-                ApMask apHeld = ApMask.none();
-                ApMask aqHeld = ApMask.none();
-                for (Matrix m : matrices.values()) {
-                    if (m.domains().intersects(aqmask.or(aqSet))) {
-                        apHeld = apHeld.or(m.adapters().and(apSet));
-                    }
-                    if (m.adapters().intersects(apmask.or(apSet))) {
-                        aqHeld = aqHeld.or(m.domains().and(aqSet));
-                    }
-                }
-                if (!apHeld.isEmpty() || !aqHeld.isEmpty()) {
-                    hostHeld = "mask bits " + (apHeld.isEmpty() ? "" : "apmask " + apHeld.toRangeList() + " ")
-                            + (aqHeld.isEmpty() ? "" : "aqmask " + aqHeld.toRangeList() + " ")
-                            + "stay cleared while their APQNs are assigned to an mdev";
-                }
-                giveBackMask(true, apSet.andNot(apHeld));
-                giveBackMask(false, aqSet.andNot(aqHeld));
-            }
-            for (Apqn q : owned.overrides()) {
-                if (target.overrides().contains(q)) {
-                    continue;
-                }
-                if (matrices.values().stream().anyMatch(m -> m.contains(q))) {
-                    hostHeld = "the override of " + q + " stays while the APQN is assigned to an mdev";
-                    continue;
-                }
-                try {
-                    write(Op.CLEAR_OVERRIDE, q.toString(), "no claim needs " + q + " off the host any more", "", "vfio_ap", "",
-                            () -> bus.returnToHost(q));
-                    events.add("gave " + q + " back to the host");
-                } catch (SysfsException ex) {
-                    hostFailed = refused(ex);
-                }
-            }
-        }
-
-        private void giveBackMask(boolean ap, ApMask bits) throws IOException, SysfsException {
-            if (bits.isEmpty()) {
-                return;
-            }
-            String name = ap ? "apmask" : "aqmask";
-            try {
-                write(ap ? Op.SET_APMASK : Op.SET_AQMASK, bits.toRangeList(), "no claim needs these " + name + " bits cleared any more",
-                        "", "", "set", () -> {
-                            if (ap) {
-                                bus.editApmask(bits, ApMask.none());
-                            } else {
-                                bus.editAqmask(bits, ApMask.none());
-                            }
-                        });
-                events.add("gave " + name + " bits " + bits.toRangeList() + " back to the host");
-            } catch (SysfsException ex) {
-                hostFailed = refused(ex);
-            }
-        }
-
-        // ------------------------------------------------------------------- take
-
-        void take() throws IOException, SysfsException, InterruptedException {
-            if (target.mode() == OwnershipMode.MASKS) {
-                ApMask apmask = inv.bus().apmask();
-                ApMask aqmask = inv.bus().aqmask();
-                ApMask apClear = target.adaptersOffHost().and(bus.readApmask());
-                ApMask aqClear = target.domainsOffHost().and(bus.readAqmask());
-                if (apClear.isEmpty() && aqClear.isEmpty()) {
-                    return;
-                }
-                SortedSet<Apqn> byAp = new TreeSet<>();
-                SortedSet<Apqn> byAq = new TreeSet<>();
-                for (ApQueue q : inv.queues().values()) {
-                    if (!OffHostAccounting.hostOwned(q, apmask, aqmask)) {
-                        continue;
-                    }
-                    if (apClear.get(q.apqn().adapter())) {
-                        byAp.add(q.apqn());
-                    } else if (aqClear.get(q.apqn().domain())) {
-                        byAq.add(q.apqn());
-                    }
-                }
-                SortedSet<Apqn> all = new TreeSet<>(byAp);
-                all.addAll(byAq);
-                Drainer.Result d = drainer.drain(all, drain);
-                drainTimedOut |= d.timedOut();
-                takeMask(true, apClear, byAp);
-                takeMask(false, aqClear, byAq);
-            } else {
-                SortedSet<Apqn> flip = new TreeSet<>();
-                for (Apqn q : target.overrides()) {
-                    ApQueue queue = inv.queues().get(q);
-                    if (queue != null && !(queue.driverOverride().equals(Optional.of(ApDriver.VFIO_AP.sysfsName()))
-                            && queue.driver() == ApDriver.VFIO_AP)) {
-                        flip.add(q);
-                    }
-                }
-                Drainer.Result d = drainer.drain(flip, drain);
-                drainTimedOut |= d.timedOut();
-                for (Apqn q : flip) {
-                    int[] estimate = new int[1];
-                    SortedMap<String, Integer>[] perOwner = newPerOwner();
-                    try {
-                        write(Op.SET_OVERRIDE, q.toString(), "take " + q + " from the host for vfio_ap", ownerOf(q), "", "vfio_ap", () -> {
-                            Map<Apqn, Integer> perQueue = drainer.inFlightPerQueue(List.of(q));
-                            estimate[0] = perQueue.values().stream().mapToInt(Integer::intValue).sum();
-                            perOwner[0] = perOwner(perQueue);
-                            return perOwner[0];
-                        }, () -> bus.moveToVfio(q));
-                        tookFromHost(new TakeoverEstimate(Op.SET_OVERRIDE, q.toString(), estimate[0], perOwner[0]));
-                        events.add("took " + q + " from the host (about " + estimate[0] + " requests in flight were flushed and retried; "
-                                + "estimated in flight at the write: " + describeInFlight(perOwner[0]) + ")");
-                    } catch (SysfsException ex) {
-                        hostFailed = refused(ex);
-                    }
-                }
-            }
-        }
-
-        private void takeMask(boolean ap, ApMask bits, SortedSet<Apqn> flipping) throws IOException, SysfsException {
-            if (bits.isEmpty()) {
-                return;
-            }
-            String name = ap ? "apmask" : "aqmask";
-            int[] estimate = new int[1];
-            SortedMap<String, Integer>[] perOwner = newPerOwner();
-            try {
-                write(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), "take " + flipping.size() + " queues from the host ("
-                                + name + " bits " + bits.toRangeList() + ")", owners(flipping),
-                        "set", "cleared", () -> {
-                            Map<Apqn, Integer> perQueue = drainer.inFlightPerQueue(flipping);
-                            estimate[0] = perQueue.values().stream().mapToInt(Integer::intValue).sum();
-                            perOwner[0] = perOwner(perQueue);
-                            return perOwner[0];
-                        }, () -> {
-                            if (ap) {
-                                bus.editApmask(ApMask.none(), bits);
-                            } else {
-                                bus.editAqmask(ApMask.none(), bits);
-                            }
-                        });
-                tookFromHost(new TakeoverEstimate(ap ? Op.CLEAR_APMASK : Op.CLEAR_AQMASK, bits.toRangeList(), estimate[0],
-                        perOwner[0]));
-                events.add("cleared " + name + " bits " + bits.toRangeList() + ", taking " + flipping.size() + " queues from the host (about "
-                        + estimate[0] + " requests in flight were flushed and retried; estimated in flight at the write: "
-                        + describeInFlight(perOwner[0]) + ")");
-            } catch (SysfsException ex) {
-                hostFailed = refused(ex);
-            }
-        }
-
-        /** Records the estimate of a confirmed write that took queues from the host. */
-        private void tookFromHost(TakeoverEstimate t) {
-            takeovers.add(t);
-            inFlightAtWrite += t.inFlight();
-            t.perReservation().forEach((k, v) -> inFlightThisPass.merge(k, v, Integer::sum));
-        }
-
-        void bindReserved() throws IOException, SysfsException {
-            SortedSet<Apqn> reserved = new TreeSet<>();
-            target.mdevs().values().stream().filter(t -> !stale.containsKey(t.uuid())).forEach(t -> reserved.addAll(t.matrix().apqns()));
-            for (Apqn q : reserved) {
-                if (!unbound(q)) {
-                    continue; // absent: reported at verification; bound: fine (cex4queue means the take failed, reported)
-                }
-                try {
-                    write(Op.PROBE, q.toString(), "bind " + q + " to vfio_ap", ownerOf(q), "none", "vfio_ap", () -> bus.probe(q));
-                } catch (SysfsException ex) {
-                    hostFailed = refused(ex);
-                }
-            }
-        }
-
-        // ------------------------------------------------------------------- mdevs
-
-        void createAndAssign() throws IOException, SysfsException {
-            for (MdevTarget t : target.mdevs().values()) {
-                UUID u = t.uuid();
-                if (stale.containsKey(u) || failed.containsKey(u)) {
-                    continue;
-                }
-                if (matrices.containsKey(u) && !ledger.owned().mdevs().containsKey(u)) {
-                    failed.put(u, "an mdev " + u + " exists that the operator did not make; it is left alone");
-                    continue;
-                }
-                try {
-                    if (!matrices.containsKey(u)) {
-                        boolean made = write(Op.CREATE_MDEV, u.toString(), "create the mdev of " + t.owner(), t.owner(), "", "created",
-                                () -> bus.createMdev(u));
-                        if (!made) {
-                            continue;
-                        }
-                        events.add("created mdev " + u + " for " + t.owner());
-                    }
-                    Matrix cur = matrices.get(u);
-                    // a refused shrink keeps what the guest uses; the rest is still added live
-                    Matrix goal = inUse.containsKey(u) ? union(cur, t.matrix()) : t.matrix();
-                    if (!cur.equals(goal)) {
-                        configure(t, cur, goal, "assign what the reservation holds");
-                        events.add("assigned " + t.matrix() + " to mdev " + u + " of " + t.owner());
-                    }
-                } catch (SysfsException ex) {
-                    noteMdevFailure(u, ex);
-                }
-            }
-        }
-
-        /** Brings the mdev from {@code cur} to {@code goal}: one ap_config write, or unassign then assign. */
-        private void configure(MdevTarget t, Matrix cur, Matrix goal, String why) throws IOException, SysfsException {
-            UUID u = t.uuid();
-            if (hasApConfig(u)) {
-                write(Op.CONFIGURE_MDEV, u.toString(), why, t.owner(), cur.toApConfigText().strip(), goal.toApConfigText().strip(),
-                        () -> bus.writeApConfig(u, goal));
-                return;
-            }
-            Matrix m = cur;
-            for (int a : cur.adapters().andNot(goal.adapters()).idList()) {
-                m = step(t, m, m.withAdapters(m.adapters().without(a)), why, () -> bus.unassignAdapter(u, a));
-            }
-            for (int d : cur.domains().andNot(goal.domains()).idList()) {
-                m = step(t, m, m.withDomains(m.domains().without(d)), why, () -> bus.unassignDomain(u, d));
-            }
-            for (int d : cur.controlDomains().andNot(goal.controlDomains()).idList()) {
-                m = step(t, m, m.withControlDomains(m.controlDomains().without(d)), why, () -> bus.unassignControlDomain(u, d));
-            }
-            for (int a : goal.adapters().andNot(cur.adapters()).idList()) {
-                m = step(t, m, m.withAdapters(m.adapters().with(a)), why, () -> bus.assignAdapter(u, a));
-            }
-            for (int d : goal.domains().andNot(cur.domains()).idList()) {
-                m = step(t, m, m.withDomains(m.domains().with(d)), why, () -> bus.assignDomain(u, d));
-            }
-            for (int d : goal.controlDomains().andNot(cur.controlDomains()).idList()) {
-                m = step(t, m, m.withControlDomains(m.controlDomains().with(d)), why, () -> bus.assignControlDomain(u, d));
-            }
-        }
-
-        private Matrix step(MdevTarget t, Matrix from, Matrix to, String why, HostWrite w) throws IOException, SysfsException {
-            write(Op.CONFIGURE_MDEV, t.uuid().toString(), why, t.owner(), from.toApConfigText().strip(), to.toApConfigText().strip(), w);
-            return matrices.getOrDefault(t.uuid(), to);
-        }
-
-        private void noteMdevFailure(UUID u, SysfsException ex) {
-            // pre-6.0 kernels refuse every assign/unassign with EBUSY while a guest is attached
-            if (ex.errno() == Errno.EBUSY && !(ex instanceof SysfsTimeoutException)) {
-                inUse.put(u, "a guest uses the mdev: " + refused(ex));
-            } else {
-                failed.put(u, refused(ex));
-            }
-        }
-
-        /**
-         * Notes a refusal this pass reports (in the host edits' or an mdev's state) instead of
-         * throwing it, and returns its sentence: the errno of a refused write is kept for
-         * {@link ConvergeReport#refusedWriteErrnos()} (a failed read, caught at the same sites, is not a write).
-         */
-        private String refused(SysfsException ex) {
-            if (ex.operation() == SysfsException.Operation.WRITE) {
-                refusedWrites.add(ex.errno());
-            }
-            return ex.getMessage();
-        }
-
-        /**
-         * Whether a guest uses the mdev, from real files: on 6.0+ a queue of its guest_matrix whose
-         * vfio_ap {@code status} says {@code in use}. Legacy kernels have no such file; there the
-         * kernel's EBUSY on unassign or remove tells instead.
-         */
-        private Optional<String> guestUses(UUID u) throws SysfsException {
-            ApMdev m = inv.mdevs().get(u);
-            if (m == null) {
-                return Optional.empty();
-            }
-            Matrix seen = m.guestMatrix().orElse(m.matrix());
-            for (Apqn q : seen.apqns()) {
-                Optional<ApQueue> queue = queueNow(q);
-                if (queue.isPresent() && queue.get().vfioStatus().equals(Optional.of(ApQueue.VfioStatus.IN_USE))) {
-                    return Optional.of("queue " + q + " is in use");
-                }
-            }
-            return Optional.empty();
-        }
-
-        private boolean hasApConfig(UUID u) throws SysfsException {
-            NodeCapabilities.Evidence e = bus.capabilities().apConfig();
-            if (e != NodeCapabilities.Evidence.UNKNOWN) {
-                return e.isPresent();
-            }
-            Boolean known = apConfigByMdev.get(u);
-            if (known == null) {
-                try {
-                    bus.readApConfig(u);
-                    known = true;
-                } catch (SysfsException ex) {
-                    if (ex.errno() != Errno.ENOENT) {
-                        throw ex;
-                    }
-                    known = false;
-                }
-                apConfigByMdev.put(u, known);
-            }
-            return known;
-        }
-
-        // ------------------------------------------------------------------- one host write
-
-        /**
-         * Lock, intent, write, re-read, outcome, unlock. Returns true if the re-read shows the
-         * effect. A kernel refusal is rethrown after the re-read has recorded the outcome.
-         */
-        private boolean write(Op op, String object, String why, String owner, String prev, String next, HostWrite w)
-                throws IOException, SysfsException {
-            return write(op, object, why, owner, prev, next, Map::of, w);
-        }
-
-        /**
-         * As above, for a write that takes queues from the host: {@code estimate} reads the requests in
-         * flight per reservation under the lock just before the write, and the intent records them.
-         */
-        private boolean write(Op op, String object, String why, String owner, String prev, String next, Estimate estimate,
-                              HostWrite w) throws IOException, SysfsException {
-            try (var held = lock.acquire()) {
-                writes++;
-                Intent i = ledger.begin(op, object, why, owner, prev, next, estimate.read());
-                SysfsException refused = null;
-                boolean unknown = false;
-                try {
-                    w.run();
-                } catch (SysfsTimeoutException ex) {
-                    unknown = true;
-                    refused = ex;
-                } catch (SysfsException ex) {
-                    refused = ex;
-                }
-                boolean visible = resolver.resolve(i, unknown);
-                rereadMdev(op, object);
-                if (op == Op.CONFIGURE_MDEV && visible) {
-                    // the resolver confirms whatever matrix a finished write left (the operator's own partial
-                    // work) so the ledger stays true; the write itself only landed if the intended matrix is there
-                    Matrix now = matrices.get(UUID.fromString(object));
-                    visible = now == null || now.equals(Matrix.parseApConfigText(next));
-                }
-                if (refused != null && !visible && !unknown) {
-                    throw refused;
-                }
-                if (unknown && !visible) {
-                    throw refused;
-                }
-                return visible;
-            }
-        }
-
-        private void rereadMdev(Op op, String object) throws SysfsException {
-            if (op == Op.CREATE_MDEV || op == Op.REMOVE_MDEV || op == Op.CONFIGURE_MDEV) {
-                UUID u = UUID.fromString(object);
-                Optional<ApMdev> m = bus.mdev(u);
-                if (m.isPresent()) {
-                    matrices.put(u, m.get().matrix());
-                } else {
-                    matrices.remove(u);
-                }
-            }
-        }
-
-        private Optional<ApQueue> queueNow(Apqn q) throws SysfsException {
-            try {
-                return Optional.of(bus.queue(q));
-            } catch (SysfsException e) {
-                if (e.errno() == Errno.ENOENT) {
-                    return Optional.empty();
-                }
-                throw e;
-            }
-        }
-
-        private String ownerOf(Apqn q) {
-            return owners(List.of(q));
-        }
-
-        private String owners(java.util.Collection<Apqn> qs) {
-            SortedSet<String> out = new TreeSet<>();
-            for (OffHostClaim c : target.claims()) {
-                if (qs.stream().anyMatch(c.apqns()::contains)) {
-                    out.add(c.owner());
-                }
-            }
-            return String.join(",", out);
-        }
-
-        /**
-         * Per reservation: the requests in flight on the flipping queues it claims (reserved or
-         * collateral), each queue counted once per reservation; reservations claiming none are left out.
-         */
-        private SortedMap<String, Integer> perOwner(Map<Apqn, Integer> perQueue) {
-            Map<String, Set<Apqn>> byOwner = new TreeMap<>();
-            for (OffHostClaim c : target.claims()) {
-                for (Apqn q : perQueue.keySet()) {
-                    if (c.apqns().contains(q)) {
-                        byOwner.computeIfAbsent(c.owner(), k -> new TreeSet<>()).add(q);
-                    }
-                }
-            }
-            SortedMap<String, Integer> out = new TreeMap<>();
-            byOwner.forEach((o, qs) -> out.put(o, qs.stream().mapToInt(perQueue::get).sum()));
-            return out;
-        }
-
-        @SuppressWarnings("unchecked")
-        private SortedMap<String, Integer>[] newPerOwner() {
-            SortedMap<String, Integer>[] a = new SortedMap[1];
-            a[0] = new TreeMap<>();
-            return a;
-        }
-
-        // ------------------------------------------------------------------- verdict
-
-        ConvergeReport report(long gen) throws IOException, SysfsException {
-            Ownership owned = ledger.owned();
-            SortedMap<UUID, MdevStatus> out = new TreeMap<>();
-            for (MdevTarget t : target.mdevs().values()) {
-                out.put(t.uuid(), verdict(t));
-            }
-            for (var e : owned.mdevs().entrySet()) {
-                UUID u = e.getKey();
-                if (target.mdevs().containsKey(u)) {
-                    continue;
-                }
-                ApMdev m = inv.mdevs().get(u);
-                SyncState s = inUse.containsKey(u) ? SyncState.IN_USE : failed.containsKey(u) ? SyncState.FAILED : SyncState.APPLYING;
-                String reason = inUse.containsKey(u) ? inUse.get(u) : failed.getOrDefault(u, "being released");
-                out.put(u, new MdevStatus(u, e.getValue().owner(), false, s, reason, Optional.ofNullable(m).map(ApMdev::matrix),
-                        Optional.ofNullable(m).map(x -> x.guestMatrix().orElse(x.matrix()))));
-            }
-            SyncState host;
-            String hostReason;
-            boolean pending = !ledger.openIntents().isEmpty();
-            if (hostStale != null) {
-                host = SyncState.PLAN_STALE;
-                hostReason = hostStale;
-            } else if (hostFailed != null) {
-                host = SyncState.FAILED;
-                hostReason = hostFailed;
-            } else if (hostHeld != null) {
-                host = SyncState.IN_USE;
-                hostReason = hostHeld;
-            } else if (pending || !hostEditsDone(owned)) {
-                host = ledger.restoring() ? SyncState.RESTORING : SyncState.APPLYING;
-                hostReason = pending ? "a host write timed out; waiting to see whether the kernel applied it" : "host edits not complete";
-            } else {
-                host = SyncState.READY;
-                hostReason = "";
-            }
-            SortedSet<Apqn> unaccounted = OffHostAccounting.byOperator(inv, owned);
-            unaccounted.removeAll(OffHostAccounting.claimed(target.claims()));
-            if (hostHeld != null || hostFailed != null || pending) {
-                // off the host for a release the kernel holds up: still owned (by the mdev's owner in the ledger)
-                unaccounted.removeIf(q -> isPendingGiveBack(q, owned));
-            }
-            boolean restoring = ledger.restoring();
-            // figures of reservations with nothing left on the node (no claim, no operator mdev) are forgotten
-            Set<String> present = new TreeSet<>();
-            target.claims().forEach(c -> present.add(c.owner()));
-            owned.mdevs().values().forEach(m -> present.add(m.owner()));
-            ledger.retainTakeovers(present);
-            ConvergeReport r = new ConvergeReport(gen, restoring, host, hostReason, out, OffHostAccounting.offHostNow(inv), unaccounted,
-                    foreign, drifts, events, inFlightAtWrite, inFlightThisPass, ledger.inFlightAtTakeover(), drainTimedOut,
-                    refusedWrites, takeovers);
-            if (restoring && r.converged()) {
-                ledger.setRestoring(false);
-            }
-            return r;
-        }
-
-        private boolean isPendingGiveBack(Apqn q, Ownership owned) {
-            return owned.apmaskBits().andNot(target.adaptersOffHost()).get(q.adapter())
-                    || owned.aqmaskBits().andNot(target.domainsOffHost()).get(q.domain())
-                    || (owned.overrides().contains(q) && !target.overrides().contains(q));
-        }
-
-        private boolean hostEditsDone(Ownership owned) {
-            if (target.mode() == OwnershipMode.MASKS) {
-                if (target.adaptersOffHost().intersects(inv.bus().apmask()) || target.domainsOffHost().intersects(inv.bus().aqmask())) {
-                    return false;
-                }
-            }
-            for (Apqn q : target.overrides()) {
-                ApQueue queue = inv.queues().get(q);
-                if (queue != null && (!queue.driverOverride().equals(Optional.of(ApDriver.VFIO_AP.sysfsName())) || queue.driver() != ApDriver.VFIO_AP)) {
-                    return false;
-                }
-            }
-            return owned.apmaskBits().andNot(target.adaptersOffHost()).isEmpty()
-                    && owned.aqmaskBits().andNot(target.domainsOffHost()).isEmpty()
-                    && target.overrides().containsAll(owned.overrides());
-        }
-
-        private MdevStatus verdict(MdevTarget t) {
-            UUID u = t.uuid();
-            ApMdev m = inv.mdevs().get(u);
-            Optional<Matrix> matrix = Optional.ofNullable(m).map(ApMdev::matrix);
-            Optional<Matrix> guest = Optional.ofNullable(m).map(x -> x.guestMatrix().orElse(x.matrix()));
-            if (stale.containsKey(u)) {
-                return new MdevStatus(u, t.owner(), true, SyncState.PLAN_STALE, stale.get(u), matrix, guest);
-            }
-            if (hostStale != null && (m == null || !m.matrix().equals(t.matrix()))) {
-                return new MdevStatus(u, t.owner(), true, SyncState.PLAN_STALE, hostStale, matrix, guest);
-            }
-            if (failed.containsKey(u)) {
-                return new MdevStatus(u, t.owner(), true, SyncState.FAILED, failed.get(u), matrix, guest);
-            }
-            if (m == null || !m.matrix().equals(t.matrix())) {
-                if (inUse.containsKey(u)) {
-                    return new MdevStatus(u, t.owner(), true, SyncState.IN_USE, inUse.get(u), matrix, guest);
-                }
-                SyncState s = ledger.restoring() ? SyncState.RESTORING : SyncState.APPLYING;
-                return new MdevStatus(u, t.owner(), true, s, waiting.containsKey(u) ? waiting.get(u)
-                        : m == null ? "mdev not created yet" : "matrix is " + m.matrix()
-                        + ", wanted " + t.matrix(), matrix, guest);
-            }
-            List<String> problems = problems(t, m);
-            if (!problems.isEmpty()) {
-                return new MdevStatus(u, t.owner(), true, SyncState.DEGRADED, String.join("; ", problems), matrix, guest);
-            }
-            if (drift.containsKey(u)) {
-                return new MdevStatus(u, t.owner(), true, SyncState.DRIFTED, drift.get(u) + "; repaired", matrix, guest);
-            }
-            return new MdevStatus(u, t.owner(), true, SyncState.READY, "", matrix, guest);
-        }
-
-        /** Why the guest does not get exactly what was reserved (empty = Ready). */
-        private List<String> problems(MdevTarget t, ApMdev m) {
-            List<String> out = new ArrayList<>();
-            boolean legacy = m.guestMatrix().isEmpty();
-            Matrix seen = m.guestMatrix().orElse(m.matrix());
-            ApMask hostA = inv.bus().hostAdapters().orElse(ApMask.all());
-            ApMask hostU = inv.bus().hostUsageDomains().orElse(ApMask.all());
-            for (Apqn q : t.matrix().apqns()) {
-                ApQueue queue = inv.queues().get(q);
-                if (queue == null) {
-                    boolean outside = !hostA.get(q.adapter()) || !hostU.get(q.domain());
-                    out.add(q + (outside ? " is outside the host configuration" : " has no queue device") + ": the guest does not get it");
-                } else if (queue.driver() != ApDriver.VFIO_AP) {
-                    out.add(q + " is bound to " + queue.driver() + ", not vfio_ap");
-                } else if (!seen.contains(q)) {
-                    out.add(q + " is assigned but filtered out of " + (legacy ? "matrix" : "guest_matrix"));
-                }
-            }
-            ApMask hostC = inv.bus().hostControlDomains().orElse(ApMask.all());
-            ApMask missingC = t.matrix().controlDomains().andNot(m.matrix().controlDomains().and(hostC));
-            if (!missingC.isEmpty()) {
-                out.add("control domains " + missingC.toRangeList() + " are not in effect (outside the host configuration)");
-            }
-            return out;
-        }
-    }
-
-    @FunctionalInterface
-    private interface HostWrite {
-        void run() throws SysfsException;
-    }
-
-    @FunctionalInterface
-    private interface Estimate {
-        Map<String, Integer> read() throws SysfsException;
-    }
-
-    static String describeInFlight(Map<String, Integer> perOwner) {
-        if (perOwner.isEmpty()) {
-            return "none of the flipped queues is claimed";
-        }
-        StringBuilder sb = new StringBuilder();
-        perOwner.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
-        return sb.toString();
-    }
-
-    private static Matrix intersect(Matrix a, Matrix b) {
-        return new Matrix(a.adapters().and(b.adapters()), a.domains().and(b.domains()), a.controlDomains().and(b.controlDomains()));
-    }
-
-    private static Matrix union(Matrix a, Matrix b) {
-        return new Matrix(a.adapters().or(b.adapters()), a.domains().or(b.domains()), a.controlDomains().or(b.controlDomains()));
-    }
-
-    private static Matrix minus(Matrix a, Matrix b) {
-        return new Matrix(a.adapters().andNot(b.adapters()), a.domains().andNot(b.domains()), a.controlDomains().andNot(b.controlDomains()));
     }
 }

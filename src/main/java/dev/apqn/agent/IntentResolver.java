@@ -7,7 +7,6 @@ import dev.apqn.apbus.ApMask;
 import dev.apqn.apbus.ApMdev;
 import dev.apqn.apbus.ApQueue;
 import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.Matrix;
 import dev.apqn.apbus.SysfsException;
 
@@ -81,7 +80,7 @@ final class IntentResolver {
             }
             case SET_OVERRIDE -> {
                 Apqn q = Apqn.parse(i.object());
-                Optional<ApQueue> queue = queue(q);
+                Optional<ApQueue> queue = QueueReads.queue(bus, q);
                 if (queue.isEmpty() || !queue.get().driverOverride().equals(Optional.of(ApDriver.VFIO_AP.sysfsName()))) {
                     return Optional.empty();
                 }
@@ -89,7 +88,7 @@ final class IntentResolver {
             }
             case CLEAR_OVERRIDE -> {
                 Apqn q = Apqn.parse(i.object());
-                Optional<ApQueue> queue = queue(q);
+                Optional<ApQueue> queue = QueueReads.queue(bus, q);
                 // given back only once the override is gone AND vfio_ap let go: until then it is still off the host
                 if (queue.isPresent() && (queue.get().driverOverride().isPresent() || queue.get().driver() == ApDriver.VFIO_AP)) {
                     return Optional.empty();
@@ -128,17 +127,6 @@ final class IntentResolver {
             }
         }
         return Optional.of(out);
-    }
-
-    private Optional<ApQueue> queue(Apqn q) throws SysfsException {
-        try {
-            return Optional.of(bus.queue(q));
-        } catch (SysfsException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return Optional.empty();
-            }
-            throw e;
-        }
     }
 
     /** Mask bits as the ledger writes them: a decimal range list such as {@code 3-5,9}. */

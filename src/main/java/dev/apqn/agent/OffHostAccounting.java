@@ -59,10 +59,13 @@ final class OffHostAccounting {
      */
     static SortedSet<Apqn> byOperator(ApInventory inv, Ownership owned) {
         SortedSet<Apqn> now = offHostNow(inv);
-        SortedSet<Apqn> baseline = offHost(inv, inv.bus().apmask().or(owned.apmaskBits()), inv.bus().aqmask().or(owned.aqmaskBits()),
-                Set.of(), owned.overrides());
-        now.removeAll(baseline);
+        now.removeAll(withAllGivenBack(inv, owned));
         return now;
+    }
+
+    /** Queue devices that would still be off the host if the operator gave back every bit and override it owns. */
+    static SortedSet<Apqn> withAllGivenBack(ApInventory inv, Ownership owned) {
+        return offHost(inv, inv.bus().apmask().or(owned.apmaskBits()), inv.bus().aqmask().or(owned.aqmaskBits()), Set.of(), owned.overrides());
     }
 
     static SortedSet<Apqn> claimed(Collection<OffHostClaim> claims) {

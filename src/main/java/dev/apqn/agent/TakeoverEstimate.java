@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * The in-flight estimate of one confirmed host write that took queues from the host, as
- * {@link HostConverger} read it under the lock just before the write (what the intent ledger records
+ * {@link HostWriter} read it under the lock just before the write (what the intent ledger records
  * with the write). One per apmask/aqmask clear or driver_override flip.
  *
  * @param op             {@link Op#CLEAR_APMASK}, {@link Op#CLEAR_AQMASK} or {@link Op#SET_OVERRIDE}
