@@ -86,6 +86,33 @@ class LifecycleIT {
         assertThat(cluster.events(ns, "payroll")).extracting(Event::getReason).contains(Reasons.READY, Reasons.RELEASED);
     }
 
+    /**
+     * releasePolicy Keep: deleting the reservation removes its mdev and the reservation itself, and its
+     * queues stay off the host (KEPT claims of the deleted reservation), not back with zcrypt.
+     */
+    @Test
+    void deletingAReservationWithReleasePolicyKeepFinishesAndKeepsItsQueuesOffTheHost() {
+        SimNode n = cluster.node(Kind.MASK, "keep");
+        String ns = cluster.namespace("keep");
+        var spec = explicit(ns, "old-hsm", n.name, List.of(4), List.of(9));
+        spec.getSpec().setReleasePolicy(dev.apqn.api.v1alpha1.ReleasePolicy.Keep);
+        var r = cluster.create(spec);
+        cluster.awaitPhase(ns, "old-hsm", Phase.Ready);
+
+        cluster.delete(ns, "old-hsm");
+        try {
+            cluster.awaitGone(ns, "old-hsm");
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not gone: " + io.fabric8.kubernetes.client.utils.Serialization.asYaml(cluster.get(ns, "old-hsm").getStatus())
+                    + "\nnode: " + io.fabric8.kubernetes.client.utils.Serialization.asYaml(cluster.nodeState(n.name).getStatus().getReservations())
+                    + "\nspec: " + io.fabric8.kubernetes.client.utils.Serialization.asYaml(cluster.nodeState(n.name).getSpec()), e);
+        }
+        assertThat(n.kernel.mdevUuids()).doesNotContain(uuid(r));
+        assertThat(n.offHost()).as("kept off the host").contains(dev.apqn.apbus.Apqn.of(4, 9));
+        assertThat(cluster.claims(n, OffHostClaim.Kind.KEPT)).contains(dev.apqn.apbus.Apqn.of(4, 9));
+        assertThat(cluster.events(ns, "old-hsm")).extracting(Event::getReason).contains(Reasons.RELEASED);
+    }
+
     @ParameterizedTest
     @EnumSource(value = Kind.class, names = {"MASK", "OVERRIDE"})
     void aControlDomainOutsideTheHostConfigurationIsDegradedWithTheReasonNotReady(Kind kind) {

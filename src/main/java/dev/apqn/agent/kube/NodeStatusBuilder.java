@@ -361,8 +361,10 @@ public final class NodeStatusBuilder {
         t.claims().stream().map(OffHostClaim::owner).forEach(claimants::add);
         // a deleted reservation with releasePolicy Keep: its queues stay off the host as KEPT claims
         // (the controller carries them), its mdev is gone; once the host edits hold, it is released
-        SortedSet<String> keptOnly = new TreeSet<>(claimants);
-        t.claims().stream().filter(c -> c.kind() != OffHostClaim.Kind.KEPT).map(OffHostClaim::owner).forEach(keptOnly::remove);
+        // (with the collateral its kept queues' mask bits still pull in, but nothing RESERVED)
+        SortedSet<String> keptOnly = new TreeSet<>();
+        t.claims().stream().filter(c -> c.kind() == OffHostClaim.Kind.KEPT).map(OffHostClaim::owner).forEach(keptOnly::add);
+        t.claims().stream().filter(c -> c.kind() == OffHostClaim.Kind.RESERVED).map(OffHostClaim::owner).forEach(keptOnly::remove);
         SortedSet<String> gone = new TreeSet<>(o.allocated());
         gone.addAll(claimants);
         prev.keySet().forEach(gone::add);
@@ -371,7 +373,7 @@ public final class NodeStatusBuilder {
             var x = new ReservationSync();
             x.setReservation(res);
             ReservationSync p = prev.get(res);
-            if (keptOnly.contains(res) && !o.allocated().contains(res) && r.hostEdits() == SyncState.READY) {
+            if (keptOnly.contains(res) && r.hostEdits() == SyncState.READY) {
                 x.setState(ReservationSync.State.Released);
                 x.setReason(Reasons.RELEASED);
                 x.setMessage("mdev removed; its queues stay off the host (releasePolicy Keep)");

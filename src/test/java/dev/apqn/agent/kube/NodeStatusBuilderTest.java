@@ -159,8 +159,10 @@ class NodeStatusBuilderTest {
         agent.setIdentity("a");
         var kept = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.KEPT, "payroll/old-hsm",
                 new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(5, 4))));
+        var collateral = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.COLLATERAL, "payroll/old-hsm",
+                new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(3, 4), dev.apqn.apbus.Apqn.of(6, 4))));
         var target = new HostTarget(OwnershipMode.MASKS, ApMask.none(), ApMask.none().with(4), new TreeSet<>(), new TreeMap<>(),
-                List.of(kept), 1L);
+                List.of(kept, collateral), 1L);
         for (SyncState host : List.of(SyncState.READY, SyncState.APPLYING)) {
             var o = new NodeStatusBuilder.Observation(inv, Optional.of(report(host)), Optional.of(target), "h1",
                     new TreeSet<>(), Ownership.NONE, List.of(), 0, null, 1L, 1L, Map.of(), agent);
