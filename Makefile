@@ -40,8 +40,9 @@ control-plane: ## Build or reuse the pinned kube-apiserver, etcd and kubectl (ca
 	hack/control-plane.sh ensure
 
 .PHONY: generate
-generate: control-plane ## Regenerate crds/ from the Java API classes, the chart's crds/ and deploy/ from the chart, deploy/argocd's argocd-cm patch
+generate: control-plane ## Regenerate crds/ from the Java API classes, docs/operator.md's configuration table from ApqnConfig, the chart's crds/ and deploy/ from the chart, deploy/argocd's argocd-cm patch
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=dev.apqn.api.CrdGenerator -Dexec.classpathScope=test -Dexec.args=crds
+	$(MVN) -q exec:java -Dexec.mainClass=dev.apqn.app.ConfigDocGenerator -Dexec.classpathScope=test -Dexec.args=docs/operator.md
 	hack/render-manifests.sh
 	hack/argocd-cm.sh
 

@@ -1,13 +1,22 @@
 package dev.apqn.app;
 
+import dev.apqn.agent.DrainPolicy;
 import dev.apqn.agent.kube.AgentBackend;
+import dev.apqn.controller.ControllerSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.Optional;
 
-/** The application's configuration ({@code apqn.*}), one artifact for both roles. */
+/**
+ * The application's configuration ({@code apqn.*}), one artifact for both roles: the one place that
+ * declares each key (the method, kebab-cased under its group), its default ({@link WithDefault}) and
+ * its meaning ({@link ConfigDoc}). Everything else derives from it: docs/operator.md's configuration
+ * table ({@code make generate}), the settings the roles run with and their {@code defaults()}
+ * ({@link ApqnConfigs}). Every key can also be set as an environment variable ({@code APQN_AGENT_LEDGER_DIR}
+ * for {@code apqn.agent.ledger-dir}); an {@code apqn.*} key the mapping does not know fails the start.
+ */
 @ConfigMapping(prefix = "apqn")
 public interface ApqnConfig {
 
@@ -29,14 +38,15 @@ public interface ApqnConfig {
         }
     }
 
-    /** {@code apqn.role}: controller, agent or uninstall-check. */
+    @ConfigDoc("what this process runs: the controller (Deployment), one node's agent (DaemonSet) or the chart's"
+            + " pre-delete hook check (runs once)")
     @WithDefault("controller")
     Role role();
 
-    /** {@code apqn.node-name}: the agent's node (from the downward API, spec.nodeName). */
+    @ConfigDoc("agent only: the node (downward API `spec.nodeName`)")
     Optional<String> nodeName();
 
-    /** {@code apqn.namespace}: the operator namespace (agent Leases, leader-election Lease, agent events). */
+    @ConfigDoc("the operator namespace: agent Leases, leader-election Lease, agent events")
     @WithDefault("apqn-system")
     String namespace();
 
@@ -47,73 +57,95 @@ public interface ApqnConfig {
     Lease lease();
 
     interface Agent {
-        /** {@code apqn.agent.backend}: sysfs (a real node) or simulated (a machine profile). */
+        @ConfigDoc("real sysfs of the node, or a simulated kernel booted from a machine profile")
         @WithDefault("sysfs")
         AgentBackend backend();
 
-        /** {@code apqn.agent.sysfs-root}: where the sysfs backend finds sysfs mounted ({@code /sys} of the node). */
+        @ConfigDoc("where the `sysfs` backend finds sysfs mounted (`/host/sys` in the chart's pod, `<mount>/sys` of a"
+                + " simkernel)")
         @WithDefault("/sys")
         String sysfsRoot();
 
-        /**
-         * {@code apqn.agent.boot-id-file}: the kernel's boot id (a new one discards the intent ledger:
-         * Restoring); a simkernel's file on a simulated node, whose restart is that node's reboot.
-         */
+        @ConfigDoc("the kernel's boot id: a new one discards the intent ledger (Restoring); a simkernel's `boot_id`"
+                + " file on a simulated node, whose restart is that node's reboot")
         @WithDefault("/proc/sys/kernel/random/boot_id")
         String bootIdFile();
 
-        /** {@code apqn.agent.profile}: the machine profile of the simulated backend (name or YAML file). */
+        @ConfigDoc("machine profile of the `simulated` backend (name or YAML file)")
         Optional<String> profile();
 
-        /** {@code apqn.agent.ledger-dir}: the write-ahead intent ledger (tmpfs /run on a node). */
+        @ConfigDoc("the agent's write-ahead intent ledger (tmpfs `/run` on a node)")
         @WithDefault("/run/apqn-agent")
         String ledgerDir();
+
+        @ConfigDoc("how often the agent converges without a spec change, to notice drift (hand edits), inventory"
+                + " changes and reboots")
+        @WithDefault("60s")
+        Duration resync();
+
+        @ConfigDoc("how soon a converge that failed (API or sysfs error) is retried")
+        @WithDefault("2s")
+        Duration retryDelay();
+
+        @ConfigDoc("before queues are taken from the host (the kernel flushes them): `wait-bounded` polls their"
+                + " requests in flight until they are idle or `apqn.agent.drain-timeout` has passed, `none` takes"
+                + " them at once")
+        @WithDefault("wait-bounded")
+        DrainPolicy.Mode drain();
+
+        @ConfigDoc("the bound of a `wait-bounded` drain: the queues are taken after it, busy or not")
+        @WithDefault("30s")
+        Duration drainTimeout();
+
+        @ConfigDoc("time between two polls of a `wait-bounded` drain")
+        @WithDefault("100ms")
+        Duration drainPoll();
     }
 
     interface Controller {
-        /** {@code apqn.controller.node-selector}: labels (k=v,k2=v2) of Nodes that get an APNodeState without reservations. */
+        @ConfigDoc("labels (`k=v,k2=v2`) of the Nodes that get an APNodeState without any reservation")
         @WithDefault("kubernetes.io/arch=s390x")
         String nodeSelector();
 
-        /** {@code apqn.controller.agent-expiry-factor}: an agent is gone after this many missed lease durations. */
+        @ConfigDoc("an agent is gone once its Lease is older than this many lease durations")
         @WithDefault("3")
         int agentExpiryFactor();
 
-        /** {@code apqn.controller.agent-recheck}: how often a reservation waiting for an agent is looked at again. */
+        @ConfigDoc("how often a reservation waiting for an agent is looked at again")
         @WithDefault("10s")
         Duration agentRecheck();
 
-        /** {@code apqn.controller.resync}: the longest time between two reconciles of a reservation. */
+        @ConfigDoc("the longest time between two reconciles of a reservation")
         @WithDefault("5m")
         Duration resync();
     }
 
     interface Lease {
-        /** {@code apqn.lease.leader-election}: run the controller leader-elected. */
+        @ConfigDoc("run the controller leader-elected (Lease `apqn.lease.leader-name` in `apqn.namespace`)")
         @WithDefault("true")
         boolean leaderElection();
 
-        /** {@code apqn.lease.leader-name}: the controller's leader-election Lease. */
-        @WithDefault("apqn-controller-leader")
+        @ConfigDoc("the controller's leader-election Lease")
+        @WithDefault(ControllerSettings.DEFAULT_LEADER_LEASE)
         String leaderName();
 
-        /** {@code apqn.lease.duration}: leader-election lease duration (controller) and agent Lease duration. */
+        @ConfigDoc("leader-election lease duration")
         @WithDefault("15s")
         Duration duration();
 
-        /** {@code apqn.lease.renew-deadline}: leader-election renew deadline. */
+        @ConfigDoc("leader-election renew deadline")
         @WithDefault("10s")
         Duration renewDeadline();
 
-        /** {@code apqn.lease.retry-period}: leader-election retry period. */
+        @ConfigDoc("leader-election retry period")
         @WithDefault("2s")
         Duration retryPeriod();
 
-        /** {@code apqn.lease.agent-duration}: the agent Lease's duration. */
+        @ConfigDoc("the agent Lease's duration (`spec.leaseDurationSeconds`)")
         @WithDefault("40s")
         Duration agentDuration();
 
-        /** {@code apqn.lease.agent-renew}: how often the agent renews its Lease. */
+        @ConfigDoc("how often the agent renews its Lease (shorter than `apqn.lease.agent-duration`)")
         @WithDefault("10s")
         Duration agentRenew();
     }

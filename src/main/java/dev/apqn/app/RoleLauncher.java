@@ -14,9 +14,7 @@ import org.jboss.logging.Logger;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -100,7 +98,7 @@ public final class RoleLauncher implements AutoCloseable {
         Objects.requireNonNull(config.role(), "apqn.role");
         return switch (config.role()) {
             case controller -> {
-                ControllerSettings s = controllerSettings(config);
+                ControllerSettings s = ApqnConfigs.controllerSettings(config);
                 LOG.infof("apqn role controller: leader election %s (Lease %s/%s)", s.leaderElection() ? "on" : "off",
                         s.leaderLeaseNamespace(), s.leaderLeaseName());
                 ControllerRole role = starters.controller(client, s);
@@ -112,7 +110,7 @@ public final class RoleLauncher implements AutoCloseable {
                         "apqn.role=agent needs apqn.node-name (set APQN_NODE_NAME from the downward API: spec.nodeName)"));
                 LOG.infof("apqn role agent: node %s, backend %s", node, config.agent().backend());
                 AgentMetrics am = registry == null ? null : new AgentMetrics(registry);
-                yield new RoleLauncher(null, starters.agent(client, node, config.agent(), agentSettings(config),
+                yield new RoleLauncher(null, starters.agent(client, node, config.agent(), ApqnConfigs.agentSettings(config),
                         am == null ? AgentMetricsSink.NOOP : am), null, am);
             }
             case uninstall_check -> throw new IllegalArgumentException(
@@ -132,35 +130,6 @@ public final class RoleLauncher implements AutoCloseable {
         out.println(v.message());
         out.flush();
         return v.exitCode();
-    }
-
-    public static ControllerSettings controllerSettings(ApqnConfig c) {
-        var d = ControllerSettings.defaults();
-        return new ControllerSettings(c.namespace(), c.controller().agentExpiryFactor(), c.controller().agentRecheck(),
-                labels(c.controller().nodeSelector()), c.controller().resync(), c.lease().leaderElection(),
-                c.lease().leaderName(), c.namespace(), c.lease().duration(), c.lease().renewDeadline(),
-                c.lease().retryPeriod(), d.identity());
-    }
-
-    public static AgentSettings agentSettings(ApqnConfig c) {
-        return AgentSettings.defaults().withLeaseNamespace(c.namespace())
-                .withLease(c.lease().agentDuration(), c.lease().agentRenew());
-    }
-
-    /** "k=v,k2=v2" → map; blank → empty (every node). */
-    static Map<String, String> labels(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (text == null || text.isBlank()) {
-            return out;
-        }
-        for (String kv : text.split(",")) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("apqn.controller.node-selector: \"" + kv + "\" is not key=value");
-            }
-            out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-        }
-        return out;
     }
 
     public Optional<Operator> operator() {

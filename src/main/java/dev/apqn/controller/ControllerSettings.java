@@ -1,7 +1,5 @@
 package dev.apqn.controller;
 
-import dev.apqn.api.v1alpha1.APNodeState;
-
 import java.time.Duration;
 import java.util.Map;
 
@@ -27,9 +25,8 @@ public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFact
                                  String leaderLeaseName, String leaderLeaseNamespace, Duration leaseDuration,
                                  Duration renewDeadline, Duration retryPeriod, String identity) {
 
+    /** The default of {@code apqn.lease.leader-name}, a constant for the tests that look the Lease up. */
     public static final String DEFAULT_LEADER_LEASE = "apqn-controller-leader";
-    /** The default node selector for APNodeStates: s390x nodes. */
-    public static final Map<String, String> S390X = Map.of("kubernetes.io/arch", "s390x");
 
     public ControllerSettings {
         nodeStateSelector = Map.copyOf(nodeStateSelector);
@@ -38,10 +35,12 @@ public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFact
         }
     }
 
+    /**
+     * Production defaults: the ones {@link dev.apqn.app.ApqnConfig} declares (docs/operator.md,
+     * Configuration), identity {@link #hostname()}.
+     */
     public static ControllerSettings defaults() {
-        return new ControllerSettings(APNodeState.LEASE_NAMESPACE, 3, Duration.ofSeconds(10), S390X, Duration.ofMinutes(5),
-                true, DEFAULT_LEADER_LEASE, APNodeState.LEASE_NAMESPACE, Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), hostname());
+        return dev.apqn.app.ApqnConfigs.controllerSettings(dev.apqn.app.ApqnConfigs.defaults());
     }
 
     public ControllerSettings withAgentLeaseNamespace(String ns) {
@@ -59,7 +58,8 @@ public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFact
                 leaderLeaseName, namespace, leaseDuration, renewDeadline, retryPeriod, identity);
     }
 
-    static String hostname() {
+    /** This instance's identity: {@code POD_NAME}, else {@code HOSTNAME}, else one made of the process id. */
+    public static String hostname() {
         String h = System.getenv("POD_NAME");
         if (h == null || h.isBlank()) {
             h = System.getenv("HOSTNAME");

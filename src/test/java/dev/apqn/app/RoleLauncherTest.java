@@ -3,7 +3,6 @@ package dev.apqn.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.apqn.agent.kube.AgentBackend;
 import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.NodeAgent;
 import dev.apqn.controller.ControllerRole;
@@ -13,11 +12,10 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
@@ -25,96 +23,15 @@ import org.junit.jupiter.api.Test;
 /** The role switch without Quarkus: the agent role never builds the controller's operator, and vice versa. */
 class RoleLauncherTest {
 
+    /** A simulated agent's configuration (or the controller's), the rest at the declared defaults. */
     static ApqnConfig config(ApqnConfig.Role role, String node) {
-        return new ApqnConfig() {
-            public Role role() {
-                return role;
-            }
-
-            public Optional<String> nodeName() {
-                return Optional.ofNullable(node);
-            }
-
-            public String namespace() {
-                return "apqn-system";
-            }
-
-            public Agent agent() {
-                return new Agent() {
-                    public AgentBackend backend() {
-                        return AgentBackend.simulated;
-                    }
-
-                    public String sysfsRoot() {
-                        return "/sys";
-                    }
-
-                    public String bootIdFile() {
-                        return "/proc/sys/kernel/random/boot_id";
-                    }
-
-                    public Optional<String> profile() {
-                        return Optional.of("mask-mode-apconfig");
-                    }
-
-                    public String ledgerDir() {
-                        return "/tmp/ledger";
-                    }
-                };
-            }
-
-            public Controller controller() {
-                return new Controller() {
-                    public String nodeSelector() {
-                        return "kubernetes.io/arch=s390x";
-                    }
-
-                    public int agentExpiryFactor() {
-                        return 3;
-                    }
-
-                    public Duration agentRecheck() {
-                        return Duration.ofSeconds(10);
-                    }
-
-                    public Duration resync() {
-                        return Duration.ofMinutes(5);
-                    }
-                };
-            }
-
-            public Lease lease() {
-                return new Lease() {
-                    public boolean leaderElection() {
-                        return true;
-                    }
-
-                    public String leaderName() {
-                        return "apqn-controller-leader";
-                    }
-
-                    public Duration duration() {
-                        return Duration.ofSeconds(15);
-                    }
-
-                    public Duration renewDeadline() {
-                        return Duration.ofSeconds(10);
-                    }
-
-                    public Duration retryPeriod() {
-                        return Duration.ofSeconds(2);
-                    }
-
-                    public Duration agentDuration() {
-                        return Duration.ofSeconds(40);
-                    }
-
-                    public Duration agentRenew() {
-                        return Duration.ofSeconds(10);
-                    }
-                };
-            }
-        };
+        Map<String, String> p = new HashMap<>(Map.of("apqn.role", role.name().replace('_', '-'),
+                "apqn.agent.backend", "simulated", "apqn.agent.profile", "mask-mode-apconfig",
+                "apqn.agent.ledger-dir", "/tmp/ledger"));
+        if (node != null) {
+            p.put("apqn.node-name", node);
+        }
+        return ApqnConfigs.of(p);
     }
 
     /** Records which role was started; builds (never starts) the real controller operator. */
@@ -175,8 +92,8 @@ class RoleLauncherTest {
 
     @Test
     void nodeSelectorTextParses() {
-        assertThat(RoleLauncher.labels("a=b, c=d")).containsEntry("a", "b").containsEntry("c", "d");
-        assertThat(RoleLauncher.labels("")).isEmpty();
+        assertThat(ApqnConfigs.labels("a=b, c=d")).containsEntry("a", "b").containsEntry("c", "d");
+        assertThat(ApqnConfigs.labels("")).isEmpty();
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.apqn.agent.kube;
 
 import dev.apqn.agent.DrainPolicy;
-import dev.apqn.api.v1alpha1.APNodeState;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -46,11 +45,22 @@ public record AgentSettings(String leaseNamespace, Duration leaseDuration, Durat
         }
     }
 
-    /** Production defaults: Lease in {@value APNodeState#LEASE_NAMESPACE}, 40 s / 10 s, resync every 60 s, drain up to 30 s. */
+    /**
+     * Production defaults: the ones {@link dev.apqn.app.ApqnConfig} declares (docs/operator.md,
+     * Configuration), identity from the environment as in {@link #of}.
+     */
     public static AgentSettings defaults() {
+        return dev.apqn.app.ApqnConfigs.agentSettings(dev.apqn.app.ApqnConfigs.defaults());
+    }
+
+    /**
+     * These values, the rest from the running process: the field manager {@value #FIELD_MANAGER}, the
+     * identity {@code POD_NAME} (else the host name), the version from the jar's manifest.
+     */
+    public static AgentSettings of(String leaseNamespace, Duration leaseDuration, Duration leaseRenew, Duration resyncPeriod,
+                                   Duration retryDelay, DrainPolicy drain) {
         String id = System.getenv().getOrDefault("POD_NAME", hostName());
-        return new AgentSettings(APNodeState.LEASE_NAMESPACE, Duration.ofSeconds(40), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(2), DrainPolicy.waitBounded(Duration.ofSeconds(30)),
+        return new AgentSettings(leaseNamespace, leaseDuration, leaseRenew, resyncPeriod, retryDelay, drain,
                 FIELD_MANAGER, id, AgentSettings.class.getPackage().getImplementationVersion());
     }
 
