@@ -141,7 +141,7 @@ public interface ApqnConfig {
         @WithDefault("2s")
         Duration retryPeriod();
 
-        @ConfigDoc("the agent Lease's duration (`spec.leaseDurationSeconds`)")
+        @ConfigDoc("the agent Lease's duration (the Lease's leaseDurationSeconds)")
         @WithDefault("40s")
         Duration agentDuration();
 

@@ -200,8 +200,11 @@ public final class ReservationStatusBuilder {
         String reason = mismatch ? Reasons.APPROVED_PLAN_MISMATCH : Reasons.AWAITING_APPROVAL;
         s.setQueues(queues(plan.matrix().apqns(), q -> new ApqnState(q.toString(), ApqnState.State.Pending, null)));
         boolean stillReady = w.retained().isPresent() && report.state().filter(x -> x == ReservationSync.State.Ready).isPresent();
+        // spec.approvedPlan is only accepted with spec.approval: Manual (CEL), so an Automatic reservation
+        // held by a policy's collateral approval switches to Manual in the same patch
+        String manual = r.getSpec().getApproval() == Approval.Manual ? "" : "\"approval\":\"Manual\",";
         String howTo = "; approve it with: kubectl -n " + r.getMetadata().getNamespace() + " patch apqnreservation "
-                + r.getMetadata().getName() + " --type merge -p '{\"spec\":{\"approvedPlan\":\"" + plan.hash() + "\"}}'";
+                + r.getMetadata().getName() + " --type merge -p '{\"spec\":{" + manual + "\"approvedPlan\":\"" + plan.hash() + "\"}}'";
         String msg = (mismatch ? "spec.approvedPlan " + r.getSpec().getApprovedPlan() + " is not the current plan "
                 + plan.hash() + " (the node or other reservations changed); review status.plan again" : "plan "
                 + plan.hash() + " waits for approval") + " (" + w.why() + ")" + howTo;

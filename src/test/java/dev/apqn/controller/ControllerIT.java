@@ -320,6 +320,41 @@ class ControllerIT {
         assertThat(mdevOwners(n)).containsExactly(ns + "/careful");
     }
 
+    /**
+     * An Automatic reservation held back because a policy requires approval of collateral: the
+     * approve command its message prints is accepted by the API server as printed (approvedPlan is
+     * only valid with approval: Manual, so the command switches that too) and runs the plan.
+     */
+    @Test
+    void thePrintedApproveCommandOfAPolicyHeldReservationIsAcceptedAndRunsThePlan() {
+        String ns = cp.createNamespace("collapprove");
+        String n = node("z-collapprove", Map.of());
+        agent(n);
+        var p = new APQNPolicy();
+        p.setMetadata(new ObjectMetaBuilder().withName("careful-" + n).build());
+        var ps = new APQNPolicySpec();
+        ps.setNodeSelector(Map.of("apqn.test/node", n));
+        ps.setCollateral(APQNPolicySpec.Collateral.RequireApproval);
+        var g = new Grant();
+        g.setNamespaces(List.of(ns));
+        g.setAdapters(List.of(5, 6));
+        ps.setGrants(List.of(g));
+        p.setSpec(ps);
+        client.resource(p).create();
+        try {
+            create(explicit(ns, "pulls", n, List.of(6), List.of(1, 2)));
+            var waiting = awaitPhase(ns, "pulls", Phase.AwaitingApproval);
+            String message = waiting.getStatus().getMessage();
+            String patch = message.substring(message.indexOf("-p '") + 4, message.lastIndexOf("'"));
+            assertThat(patch).contains("\"approval\":\"Manual\"").contains(waiting.getStatus().getPlan().getHash());
+            client.resources(APQNReservation.class).inNamespace(ns).withName("pulls")
+                    .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
+            assertThat(awaitPhase(ns, "pulls", Phase.Ready).getStatus().getPlan().getApproved()).isTrue();
+        } finally {
+            client.resource(p).delete();
+        }
+    }
+
     @Test
     void policyKeptApqnsAreNeverTakenAndUngrantedNamespacesAreRefused() {
         String ns = cp.createNamespace("policy");
