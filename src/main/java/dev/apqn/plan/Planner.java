@@ -9,11 +9,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -72,36 +69,20 @@ public final class Planner {
         return UUID.nameUUIDFromBytes(("apqn.dev/" + nodeName + "/" + key).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** One planning pass; mutable state lives here only. */
+    /**
+     * One planning pass: the claims, mdevs and decisions made so far. Who has which APQN is in
+     * {@link Occupancy}, the mask target so far in {@link MaskCover}.
+     */
     private static final class Run {
         private final NodeInput node;
         private final List<ReservationInput> reservations;
         private final PolicyView policy;
         private final boolean masks;
 
-        private final BitSet[] uByA = new BitSet[ApMask.BITS];
-        private final BitSet[] uByD = new BitSet[ApMask.BITS];
-        private final BitSet[] claimedByA = new BitSet[ApMask.BITS];
-        private final BitSet[] claimedByD = new BitSet[ApMask.BITS];
-        private final BitSet apmaskBits = new BitSet();
-        private final BitSet aqmaskBits = new BitSet();
-        private final BitSet offA = new BitSet();
-        private final BitSet offD = new BitSet();
-        private final BitSet opA = new BitSet();
-        private final BitSet opD = new BitSet();
-        private final BitSet foreignA = new BitSet();
-        private final BitSet foreignD = new BitSet();
-        private final String[] bitOwnerA = new String[ApMask.BITS];
-        private final String[] bitOwnerD = new String[ApMask.BITS];
+        private final Occupancy occupancy;
+        private final MaskCover maskCover;
+        /** Override mode: the queues whose driver_override the operator sets. */
         private final SortedSet<Apqn> overrides = new TreeSet<>();
-
-        private final Map<Apqn, UUID> foreignMdevOf = new HashMap<>();
-        private final Set<Apqn> keptSet = new HashSet<>();
-        /** APQN → holder key (current allocations of non-deleting holders and KEPT owners). */
-        private final Map<Apqn, String> currentHolder = new HashMap<>();
-        /** APQN → key of the reservation that got it in this plan (allocated or retained). */
-        private final Map<Apqn, String> heldBy = new HashMap<>();
-        private final Set<Apqn> adminApqns = new HashSet<>();
 
         private final SortedMap<String, SortedSet<Apqn>> reserved = new TreeMap<>();
         private final SortedMap<String, SortedSet<Apqn>> kept = new TreeMap<>();
@@ -115,31 +96,8 @@ public final class Planner {
             this.reservations = reservations;
             this.policy = policy;
             this.masks = node.mode() == OwnershipMode.MASKS;
-            for (int i = 0; i < ApMask.BITS; i++) {
-                uByA[i] = new BitSet();
-                uByD[i] = new BitSet();
-                claimedByA[i] = new BitSet();
-                claimedByD[i] = new BitSet();
-            }
-            node.configuredAdapters().ids().forEach(a -> node.configuredDomains().ids().forEach(d -> addU(a, d)));
-            node.queues().keySet().forEach(q -> addU(q.adapter(), q.domain()));
-            node.apmask().ids().forEach(apmaskBits::set);
-            node.aqmask().ids().forEach(aqmaskBits::set);
-            node.foreignAdaptersOff().ids().forEach(foreignA::set);
-            node.foreignDomainsOff().ids().forEach(foreignD::set);
-            offA.or(foreignA);
-            offD.or(foreignD);
-        }
-
-        /** Someone (a holder, a KEPT or ADMIN claim, a foreign mdev) has this APQN: a fast pre-check for collateral. */
-        private void mark(Apqn q) {
-            claimedByA[q.adapter()].set(q.domain());
-            claimedByD[q.domain()].set(q.adapter());
-        }
-
-        private void addU(int a, int d) {
-            uByA[a].set(d);
-            uByD[d].set(a);
+            this.occupancy = new Occupancy(node, policy);
+            this.maskCover = new MaskCover(node, occupancy);
         }
 
         NodePlan run() {
@@ -149,23 +107,8 @@ public final class Planner {
                     throw new IllegalArgumentException("reservation " + r.key() + " is listed twice for node " + node.nodeName());
                 }
             }
-            for (ForeignMdev m : node.foreignMdevs()) {
-                m.matrix().apqns().forEach(q -> {
-                    foreignMdevOf.putIfAbsent(q, m.uuid());
-                    mark(q);
-                });
-            }
-            policy.keptApqns().forEach(keptSet::add);
-            for (int a = 0; a < ApMask.BITS; a++) {
-                int fa = a;
-                uByA[a].stream().forEach(d -> {
-                    if (policy.keeps(Apqn.of(fa, d))) {
-                        keptSet.add(Apqn.of(fa, d));
-                    }
-                });
-            }
-            for (Apqn k : new TreeSet<>(keptSet)) {
-                if (heldOffByForeign(k) && inU(k)) {
+            for (Apqn k : new TreeSet<>(occupancy.policyKept())) {
+                if (occupancy.heldOffByForeign(k) && occupancy.inU(k)) {
                     warnings.add("the policy keeps " + k + " for the host, but someone else took it off the host"
                             + " (a mask bit or driver_override the operator did not set); the operator leaves it alone");
                 }
@@ -180,30 +123,22 @@ public final class Planner {
                 }
             }
             for (ReservationInput r : sorted(active)) {
-                r.current().ifPresent(c -> c.matrix().apqns().forEach(q -> {
-                    String prev = currentHolder.putIfAbsent(q, r.key());
-                    mark(q);
-                    if (prev != null && !prev.equals(r.key())) {
-                        warnings.add("APNodeState.spec records " + q + " for both " + prev + " and " + r.key()
-                                + "; " + prev + " keeps it");
-                    }
-                }));
+                r.current().ifPresent(c -> c.matrix().apqns().forEach(q -> occupancy.recordCurrentHolder(q, r.key())
+                        .filter(prev -> !prev.equals(r.key()))
+                        .ifPresent(prev -> warnings.add("APNodeState.spec records " + q + " for both " + prev + " and "
+                                + r.key() + "; " + prev + " keeps it"))));
             }
             for (OffHostClaim c : node.keptClaims()) {
                 kept.computeIfAbsent(c.owner(), k -> new TreeSet<>()).addAll(c.apqns());
             }
             for (var e : kept.entrySet()) {
-                e.getValue().forEach(q -> {
-                    currentHolder.putIfAbsent(q, e.getKey());
-                    mark(q);
-                });
+                e.getValue().forEach(q -> occupancy.recordCurrentHolder(q, e.getKey()));
             }
 
             requireForeignMdevs();
             if (!policy.adminOffHost().isEmpty()) {
                 admin.put(policy.name(), new TreeSet<>(policy.adminOffHost()));
-                adminApqns.addAll(policy.adminOffHost());
-                policy.adminOffHost().forEach(this::mark);
+                policy.adminOffHost().forEach(occupancy::declareAdmin);
                 require(policy.adminOffHost(), policy.name(), "admin-declared APQNs of policy " + policy.name());
             }
             for (var e : kept.entrySet()) {
@@ -259,8 +194,9 @@ public final class Planner {
                 SortedSet<Apqn> need = new TreeSet<>();
                 for (Apqn q : m.matrix().apqns()) {
                     boolean offByOperator = masks
-                            ? !hostOwnedNow(q) && !heldOffByForeign(q)
-                            : node.queues().containsKey(q) && !node.queues().get(q).hostOwned() && !heldOffByForeign(q);
+                            ? !occupancy.hostOwnedNow(q) && !occupancy.heldOffByForeign(q)
+                            : node.queues().containsKey(q) && !node.queues().get(q).hostOwned()
+                                    && !occupancy.heldOffByForeign(q);
                     if (offByOperator) {
                         need.add(q);
                     }
@@ -268,8 +204,7 @@ public final class Planner {
                 if (!need.isEmpty()) {
                     String owner = "mdev/" + m.uuid();
                     admin.computeIfAbsent(owner, k -> new TreeSet<>()).addAll(need);
-                    adminApqns.addAll(need);
-                    need.forEach(this::mark);
+                    need.forEach(occupancy::declareAdmin);
                     require(need, owner, "APQNs of mdev " + m.uuid() + " (not made by the operator)");
                 }
             }
@@ -284,12 +219,12 @@ public final class Planner {
             List<Set<Apqn>> parts = isRectangle(apqns) ? List.of(new HashSet<>(apqns))
                     : apqns.stream().map(q -> Set.of(q)).toList();
             for (Set<Apqn> part : parts) {
-                Cover c = bestCover(part, owner, false);
+                MaskCover.Cover c = maskCover.forcedCover(part, owner);
                 if (c.blocked()) {
                     warnings.add(what + " need a mask cover that takes policy-kept APQNs " + c.blocking()
                             + " from the host; applied anyway because they are already off the host");
                 }
-                apply(c, owner);
+                maskCover.apply(c, owner);
             }
         }
 
@@ -343,7 +278,7 @@ public final class Planner {
                 return;
             }
             SortedSet<Apqn> outside = new TreeSet<>();
-            apqns.stream().filter(q -> !inU(q)).forEach(outside::add);
+            apqns.stream().filter(q -> !occupancy.inU(q)).forEach(outside::add);
             if (!outside.isEmpty() && !node.assignsOutsideHostConfiguration()) {
                 refuse(r, ReasonCode.NotOnNode, "spec.apqns " + outside + " are not in node " + node.nodeName()
                         + "'s host configuration (adapters " + node.configuredAdapters().toRangeList() + ", domains "
@@ -353,9 +288,10 @@ public final class Planner {
                         + " reservation Degraded until they are configured)", outside);
                 return;
             }
-            apqns.stream().filter(foreignMdevOf::containsKey).forEach(bad::add);
+            apqns.stream().filter(occupancy::usedByForeignMdev).forEach(bad::add);
             if (!bad.isEmpty()) {
-                Set<UUID> who = bad.stream().map(foreignMdevOf::get).collect(Collectors.toCollection(TreeSet::new));
+                Set<UUID> who = bad.stream().map(q -> occupancy.foreignMdev(q).orElseThrow())
+                        .collect(Collectors.toCollection(TreeSet::new));
                 refuse(r, ReasonCode.ForeignMdev, "spec.apqns " + bad + " are used by mdev " + who + ", which the"
                         + " operator did not make; choose other APQNs or remove that mdev on the node", bad);
                 return;
@@ -369,7 +305,7 @@ public final class Planner {
                         + "; choose granted APQNs in spec.apqns or ask the admin to extend the policy's spec.grants", bad);
                 return;
             }
-            apqns.stream().filter(q -> !own.contains(q) && keptSet.contains(q)).forEach(bad::add);
+            apqns.stream().filter(q -> !own.contains(q) && occupancy.policyKeeps(q)).forEach(bad::add);
             if (!bad.isEmpty()) {
                 refuse(r, ReasonCode.PolicyKept, "spec.apqns " + bad + " are kept for the host by APQNPolicy "
                         + policy.name() + " (spec.hostKeep); choose other APQNs or ask the admin to release them", bad);
@@ -377,10 +313,7 @@ public final class Planner {
             }
             SortedMap<Apqn, String> contested = new TreeMap<>();
             for (Apqn q : apqns) {
-                String h = heldBy.get(q);
-                if (h == null) {
-                    h = currentHolder.get(q);
-                }
+                String h = occupancy.holderOf(q);
                 if (h != null && !h.equals(r.key())) {
                     contested.put(q, h);
                 }
@@ -388,7 +321,7 @@ public final class Planner {
             if (!contested.isEmpty()) {
                 String holder = contested.values().iterator().next();
                 Set<String> holders = new TreeSet<>(contested.values());
-                boolean keptHolder = kept.containsKey(holder) && !heldBy.containsValue(holder);
+                boolean keptHolder = kept.containsKey(holder) && !occupancy.gotSomethingInThisPlan(holder);
                 String msg = "spec.apqns " + new TreeSet<>(contested.keySet()) + " are held by " + String.join(", ", holders)
                         + (keptHolder ? " (kept off the host after its release, releasePolicy Keep)" : "")
                         + "; this reservation becomes Ready by itself once the holder releases them, or choose other APQNs";
@@ -401,10 +334,10 @@ public final class Planner {
             UUID uuid = r.mdevUuid().or(() -> cur.map(Allocation::mdev))
                     .orElseGet(() -> derivedMdevUuid(node.nodeName(), r.key()));
             Set<Apqn> rect = new HashSet<>(apqns);
-            Cover cover = null;
+            MaskCover.Cover cover = null;
             SortedSet<Apqn> edits = new TreeSet<>();
             if (masks) {
-                cover = bestCover(rect, r.key(), true);
+                cover = maskCover.allowedCover(rect, r.key());
                 if (cover.blocked()) {
                     refuse(r, ReasonCode.PolicyKept, "every mask cover of " + matrixText(matrix) + " takes APQNs that"
                             + " APQNPolicy " + policy.name() + " keeps for the host: clearing adapter bits "
@@ -471,7 +404,7 @@ public final class Planner {
                 return;
             }
             if (cover != null) {
-                apply(cover, r.key());
+                maskCover.apply(cover, r.key());
             }
             overrides.addAll(edits);
             allocate(r.key(), matrix, uuid);
@@ -560,7 +493,7 @@ public final class Planner {
             Allocation c = r.current().get();
             Set<Apqn> rect = new HashSet<>(c.matrix().apqns());
             if (masks) {
-                apply(bestCover(rect, r.key(), false), r.key());
+                maskCover.apply(maskCover.forcedCover(rect, r.key()), r.key());
             } else {
                 rect.stream().filter(q -> !node.foreignOverrides().contains(q)).forEach(overrides::add);
             }
@@ -569,10 +502,7 @@ public final class Planner {
 
         private void allocate(String key, Matrix matrix, UUID uuid) {
             List<Apqn> apqns = matrix.apqns();
-            apqns.forEach(q -> {
-                heldBy.put(q, key);
-                mark(q);
-            });
+            apqns.forEach(q -> occupancy.hold(q, key));
             reserved.computeIfAbsent(key, k -> new TreeSet<>()).addAll(apqns);
             SortedSet<Apqn> k = kept.get(key);
             if (k != null) {
@@ -593,7 +523,7 @@ public final class Planner {
         // ---------------------------------------------------------------- selection
 
         private Optional<Matrix> select(ReservationInput r, ReservationRequest.Selection sel) {
-            Selector.Result res = new Selector(this, r, sel).run();
+            Selector.Result res = new Selector(node, occupancy, maskCover, policy, r, sel).run();
             if (res.matrix() == null) {
                 refuse(r, ReasonCode.NoCapacity, res.message(), Set.of());
                 return Optional.empty();
@@ -601,224 +531,7 @@ public final class Planner {
             return Optional.of(res.matrix());
         }
 
-        /** Free for a new selection: an existing queue that nobody holds, keeps, uses or took off the host. */
-        boolean freeForSelection(Apqn q, ReservationInput r, ReservationRequest.Selection sel) {
-            QueueInfo qi = node.queues().get(q);
-            if (qi == null) {
-                return false;
-            }
-            if (!sel.generations().isEmpty() && !sel.generations().contains(qi.generation())) {
-                return false;
-            }
-            if (!sel.modes().isEmpty() && !sel.modes().contains(qi.mode())) {
-                return false;
-            }
-            if (foreignMdevOf.containsKey(q) || heldOffByForeign(q) || keptSet.contains(q) || adminApqns.contains(q)) {
-                return false;
-            }
-            if (!policy.grants(r.namespace(), q)) {
-                return false;
-            }
-            String h = heldBy.getOrDefault(q, currentHolder.get(q));
-            return h == null || h.equals(r.key());
-        }
-
-        Map<Integer, BitSet> domainsByAdapter(ReservationInput r, ReservationRequest.Selection sel) {
-            Map<Integer, BitSet> out = new TreeMap<>();
-            for (Apqn q : node.queues().keySet()) {
-                if (freeForSelection(q, r, sel)) {
-                    out.computeIfAbsent(q.adapter(), k -> new BitSet()).set(q.domain());
-                }
-            }
-            return out;
-        }
-
-        // ---------------------------------------------------------------- mask covers
-
-        record Cover(BitSet rows, BitSet cols, boolean useAdapters, boolean blocked, SortedSet<Apqn> blockingA,
-                     SortedSet<Apqn> blockingD, SortedSet<Apqn> collateral, int newCost, int totalCost) {
-
-            SortedSet<Apqn> blocking() {
-                SortedSet<Apqn> b = new TreeSet<>(blockingA);
-                b.addAll(blockingD);
-                return b;
-            }
-
-            ApMask newA() {
-                return useAdapters && !blocked ? ApMask.of(rows.stream().toArray()) : ApMask.none();
-            }
-
-            ApMask newD() {
-                return !useAdapters && !blocked ? ApMask.of(cols.stream().toArray()) : ApMask.none();
-            }
-        }
-
-        /**
-         * The cheapest cover of {@code rect} (must be a full rectangle) in the target so far. With {@code strict},
-         * a cover that takes a kept APQN is not allowed and {@code blocked} reports that both are
-         * forbidden; without it the cheaper forbidden one is returned (for claims that must hold).
-         */
-        Cover bestCover(Set<Apqn> rect, String self, boolean strict) {
-            return bestCover(rect, self, strict, true);
-        }
-
-        /** {@code collect=false} prices only: the collateral set stays empty, the counts are exact. */
-        Cover bestCover(Set<Apqn> rect, String self, boolean strict, boolean collect) {
-            BitSet rows = new BitSet();
-            BitSet cols = new BitSet();
-            for (Apqn q : rect) {
-                if (!offA.get(q.adapter()) && !offD.get(q.domain())) {
-                    rows.set(q.adapter());
-                    cols.set(q.domain());
-                }
-            }
-            SortedSet<Apqn> emptySet = new TreeSet<>();
-            if (rows.isEmpty()) {
-                return new Cover(rows, cols, true, false, emptySet, emptySet, emptySet, 0, 0);
-            }
-            SortedSet<Apqn> blockA = new TreeSet<>();
-            SortedSet<Apqn> blockD = new TreeSet<>();
-            for (Apqn k : keptSet) {
-                if (rect.contains(k) || offA.get(k.adapter()) || offD.get(k.domain()) || heldBy.containsKey(k)
-                        || currentHolder.containsKey(k)) {
-                    continue;
-                }
-                if (rows.get(k.adapter())) {
-                    blockA.add(k);
-                }
-                if (cols.get(k.domain())) {
-                    blockD.add(k);
-                }
-            }
-            int[] costA = new int[2];
-            int[] costD = new int[2];
-            BitSet rectA = new BitSet();
-            BitSet rectD = new BitSet();
-            rect.forEach(q -> {
-                rectA.set(q.adapter());
-                rectD.set(q.domain());
-            });
-            SortedSet<Apqn> colA = collateral(rows, true, rectA, rectD, self, costA, collect);
-            SortedSet<Apqn> colD = collateral(cols, false, rectA, rectD, self, costD, collect);
-            boolean okA = blockA.isEmpty();
-            boolean okD = blockD.isEmpty();
-            boolean chooseA;
-            if (okA != okD) {
-                chooseA = okA;
-            } else {
-                Comparator<int[]> byCost = Comparator.<int[]>comparingInt(c -> c[0]).thenComparingInt(c -> c[1]);
-                int cmp = byCost.compare(costA, costD);
-                chooseA = cmp < 0 || cmp == 0 && rows.cardinality() <= cols.cardinality();
-            }
-            boolean blocked = !okA && !okD && strict;
-            return chooseA
-                    ? new Cover(rows, cols, true, blocked, blockA, blockD, colA, costA[0], costA[1])
-                    : new Cover(rows, cols, false, blocked, blockA, blockD, colD, costD[0], costD[1]);
-        }
-
-        /**
-         * Collateral of clearing {@code bits} (adapters or domains): APQNs of U still host-owned in the
-         * target, outside the rectangle rectA×rectD, not claimed by another holder, KEPT, ADMIN or a
-         * foreign mdev. {@code cost[0]} counts those host-owned now (new collateral), {@code cost[1]} all.
-         * Word-parallel on BitSets; per-APQN work only for claimed APQNs and when collecting.
-         */
-        SortedSet<Apqn> collateral(BitSet bits, boolean adapters, BitSet rectA, BitSet rectD, String self, int[] cost,
-                                   boolean collect) {
-            SortedSet<Apqn> out = new TreeSet<>();
-            int fresh = 0;
-            int total = 0;
-            for (int b = bits.nextSetBit(0); b >= 0; b = bits.nextSetBit(b + 1)) {
-                BitSet cand = (BitSet) (adapters ? uByA[b] : uByD[b]).clone();
-                cand.andNot(adapters ? offD : offA);
-                if ((adapters ? rectA : rectD).get(b)) {
-                    cand.andNot(adapters ? rectD : rectA);
-                }
-                BitSet claimed = (BitSet) (adapters ? claimedByA[b] : claimedByD[b]).clone();
-                claimed.and(cand);
-                for (int o = claimed.nextSetBit(0); o >= 0; o = claimed.nextSetBit(o + 1)) {
-                    Apqn q = adapters ? Apqn.of(b, o) : Apqn.of(o, b);
-                    String h = heldBy.getOrDefault(q, currentHolder.get(q));
-                    if (foreignMdevOf.containsKey(q) || adminApqns.contains(q) || h != null && !h.equals(self)) {
-                        cand.clear(o);
-                    }
-                }
-                total += cand.cardinality();
-                boolean bitHostNow = (adapters ? apmaskBits : aqmaskBits).get(b);
-                if (bitHostNow) {
-                    BitSet now = (BitSet) cand.clone();
-                    now.and(adapters ? aqmaskBits : apmaskBits);
-                    fresh += now.cardinality();
-                }
-                if (collect) {
-                    for (int o = cand.nextSetBit(0); o >= 0; o = cand.nextSetBit(o + 1)) {
-                        out.add(adapters ? Apqn.of(b, o) : Apqn.of(o, b));
-                    }
-                }
-            }
-            cost[0] = fresh;
-            cost[1] = total;
-            return out;
-        }
-
-        /** New collateral and total collateral of the best allowed cover of a candidate rectangle; null if none is allowed. */
-        int[] coverCost(Set<Apqn> rect, String self) {
-            Cover c = bestCover(rect, self, true, false);
-            return c.blocked() ? null : new int[] {c.newCost(), c.totalCost()};
-        }
-
-        private void apply(Cover c, String owner) {
-            if (c.useAdapters()) {
-                for (int a = c.rows().nextSetBit(0); a >= 0; a = c.rows().nextSetBit(a + 1)) {
-                    offA.set(a);
-                    opA.set(a);
-                    if (bitOwnerA[a] == null) {
-                        bitOwnerA[a] = owner;
-                    }
-                }
-            } else {
-                for (int d = c.cols().nextSetBit(0); d >= 0; d = c.cols().nextSetBit(d + 1)) {
-                    offD.set(d);
-                    opD.set(d);
-                    if (bitOwnerD[d] == null) {
-                        bitOwnerD[d] = owner;
-                    }
-                }
-            }
-        }
-
         // ---------------------------------------------------------------- helpers
-
-        boolean inU(Apqn q) {
-            return uByA[q.adapter()].get(q.domain());
-        }
-
-        boolean hostOwnedNow(Apqn q) {
-            if (masks) {
-                return node.apmask().get(q.adapter()) && node.aqmask().get(q.domain());
-            }
-            QueueInfo qi = node.queues().get(q);
-            return qi == null || qi.hostOwned();
-        }
-
-        boolean heldOffByForeign(Apqn q) {
-            return foreignA.get(q.adapter()) || foreignD.get(q.domain()) || node.foreignOverrides().contains(q);
-        }
-
-        BitSet offA() {
-            return offA;
-        }
-
-        BitSet offD() {
-            return offD;
-        }
-
-        BitSet adapterUniverse(int a) {
-            return uByA[a];
-        }
-
-        BitSet domainUniverse(int d) {
-            return uByD[d];
-        }
 
         private static boolean isRectangle(Collection<Apqn> apqns) {
             long rows = apqns.stream().map(Apqn::adapter).distinct().count();
@@ -852,191 +565,14 @@ public final class Planner {
                 claimed.addAll(v);
             });
             if (masks) {
-                Map<String, SortedSet<Apqn>> collateral = new LinkedHashMap<>();
-                for (int a = 0; a < ApMask.BITS; a++) {
-                    for (int d = uByA[a].nextSetBit(0); d >= 0; d = uByA[a].nextSetBit(d + 1)) {
-                        Apqn q = Apqn.of(a, d);
-                        if (foreignA.get(a) || foreignD.get(d) || !(opA.get(a) || opD.get(d)) || claimed.contains(q)
-                                || foreignMdevOf.containsKey(q)) {
-                            continue;
-                        }
-                        String owner = opA.get(a) ? bitOwnerA[a] : bitOwnerD[d];
-                        collateral.computeIfAbsent(owner, k -> new TreeSet<>()).add(q);
-                    }
-                }
-                new TreeMap<>(collateral).forEach((k, v) -> claims.add(new OffHostClaim(OffHostClaim.Kind.COLLATERAL, k, v)));
+                maskCover.collateralByOwner(claimed)
+                        .forEach((k, v) -> claims.add(new OffHostClaim(OffHostClaim.Kind.COLLATERAL, k, v)));
             }
-            ApMask aOff = masks ? ApMask.of(opA.stream().toArray()) : ApMask.none();
-            ApMask dOff = masks ? ApMask.of(opD.stream().toArray()) : ApMask.none();
+            ApMask aOff = masks ? maskCover.operatorBits(Axis.ADAPTERS) : ApMask.none();
+            ApMask dOff = masks ? maskCover.operatorBits(Axis.DOMAINS) : ApMask.none();
             HostTarget target = new HostTarget(node.mode(), aOff, dOff, masks ? new TreeSet<>() : overrides, mdevs, claims,
                     node.inventoryGeneration());
             return new NodePlan(target, decisions, PlanHash.of(node.nodeName(), target), warnings);
-        }
-    }
-
-    /**
-     * Picks {@code adapters} × {@code domains} free APQNs. The exact problem (a least-collateral
-     * biclique) is NP-hard in general, so this is a bounded greedy search: every adapter with enough
-     * free domains seeds two groups (adapters sharing the most free domains with the seed; adapters
-     * that cost the host least), each group gets two domain choices (least domain-cover collateral;
-     * lowest ids), and every candidate is priced with the exact cover cost. The cheapest wins, ties to
-     * the lowest adapter ids, then domain ids. O(A² + A·(D·n + cover)) for A candidate adapters.
-     */
-    private static final class Selector {
-        record Result(Matrix matrix, String message) {
-        }
-
-        private final Run run;
-        private final ReservationInput r;
-        private final ReservationRequest.Selection sel;
-
-        Selector(Run run, ReservationInput r, ReservationRequest.Selection sel) {
-            this.run = run;
-            this.r = r;
-            this.sel = sel;
-        }
-
-        Result run() {
-            int n = sel.adapters();
-            int m = sel.domains();
-            Map<Integer, BitSet> free = run.domainsByAdapter(r, sel);
-            List<Integer> ac = free.entrySet().stream().filter(e -> e.getValue().cardinality() >= m)
-                    .map(Map.Entry::getKey).sorted().toList();
-            String what = "spec.select " + n + " adapters x " + m + " domains"
-                    + (sel.generations().isEmpty() ? "" : ", generations " + new TreeSet<>(sel.generations()))
-                    + (sel.modes().isEmpty() ? "" : ", modes " + new TreeSet<>(sel.modes()));
-            String fix = "; free means an existing queue that no reservation holds, the policy does not keep, no foreign"
-                    + " mdev uses and nobody else took off the host; lower the counts, relax the filters or release APQNs";
-            if (ac.size() < n) {
-                return new Result(null, what + " cannot be met on node " + run.node.nodeName() + ": only " + ac.size()
-                        + " adapters have " + m + " free matching domains" + fix);
-            }
-            int[] adapterCost = new int[ApMask.BITS];
-            int[] domainCost = new int[ApMask.BITS];
-            for (int a = 0; a < ApMask.BITS; a++) {
-                BitSet u = run.adapterUniverse(a);
-                for (int d = u.nextSetBit(0); d >= 0; d = u.nextSetBit(d + 1)) {
-                    if (countsForHost(a, d)) {
-                        adapterCost[a]++;
-                        domainCost[d]++;
-                    }
-                }
-            }
-            Candidate best = null;
-            Set<String> seen = new HashSet<>();
-            for (int s : ac) {
-                BitSet fs = free.get(s);
-                int[] overlap = new int[ApMask.BITS];
-                for (int a : ac) {
-                    overlap[a] = intersect(fs, free.get(a));
-                }
-                List<Comparator<Integer>> orders = List.of(
-                        Comparator.<Integer>comparingInt(a -> -overlap[a])
-                                .thenComparingInt(a -> adapterCost[a]).thenComparingInt(a -> a),
-                        Comparator.<Integer>comparingInt(a -> adapterCost[a]).thenComparingInt(a -> a));
-                for (Comparator<Integer> order : orders) {
-                    List<Integer> group = new ArrayList<>(List.of(s));
-                    BitSet inter = (BitSet) fs.clone();
-                    List<Integer> others = new ArrayList<>(ac);
-                    others.remove(Integer.valueOf(s));
-                    others.sort(order);
-                    for (int a : others) {
-                        if (group.size() == n) {
-                            break;
-                        }
-                        BitSet j = (BitSet) inter.clone();
-                        j.and(free.get(a));
-                        if (j.cardinality() >= m) {
-                            group.add(a);
-                            inter = j;
-                        }
-                    }
-                    if (group.size() < n) {
-                        continue;
-                    }
-                    group.sort(null);
-                    for (List<Integer> doms : List.of(cheapestDomains(inter, group, domainCost, m), lowest(inter, m))) {
-                        if (!seen.add(group + "x" + doms)) {
-                            continue;
-                        }
-                        Set<Apqn> rect = new HashSet<>();
-                        group.forEach(a -> doms.forEach(d -> rect.add(Apqn.of(a, d))));
-                        int[] cost = run.coverCost(rect, r.key());
-                        if (cost == null) {
-                            continue;
-                        }
-                        Candidate c = new Candidate(cost[0], cost[1], group, doms);
-                        if (best == null || c.compareTo(best) < 0) {
-                            best = c;
-                        }
-                    }
-                }
-            }
-            if (best == null) {
-                return new Result(null, what + " cannot be met on node " + run.node.nodeName() + ": no " + n
-                        + " adapters share " + m + " free matching domains whose mask cover leaves the policy-kept"
-                        + " APQNs with the host" + fix);
-            }
-            return new Result(Matrix.of(ApMask.of(best.adapters()), ApMask.of(best.domains())), null);
-        }
-
-        /** Host-owned now and in the target so far, and not claimed by another: what clearing a bit would cost. */
-        private boolean countsForHost(int a, int d) {
-            if (run.offA().get(a) || run.offD().get(d)) {
-                return false;
-            }
-            Apqn q = Apqn.of(a, d);
-            return run.hostOwnedNow(q) && !run.heldBy.containsKey(q) && !run.currentHolder.containsKey(q);
-        }
-
-        private List<Integer> cheapestDomains(BitSet inter, List<Integer> group, int[] domainCost, int m) {
-            Map<Integer, Integer> cost = new HashMap<>();
-            inter.stream().forEach(d -> {
-                int c = run.offD().get(d) ? 0 : domainCost[d];
-                for (int a : group) {
-                    if (run.adapterUniverse(a).get(d) && countsForHost(a, d)) {
-                        c--;
-                    }
-                }
-                cost.put(d, c);
-            });
-            return inter.stream().boxed().sorted(Comparator.<Integer>comparingInt(cost::get).thenComparingInt(d -> d))
-                    .limit(m).sorted().toList();
-        }
-
-        private static List<Integer> lowest(BitSet inter, int m) {
-            return inter.stream().limit(m).boxed().toList();
-        }
-
-        private static int intersect(BitSet x, BitSet y) {
-            BitSet b = (BitSet) x.clone();
-            b.and(y);
-            return b.cardinality();
-        }
-
-        record Candidate(int newCost, int totalCost, List<Integer> adapters, List<Integer> domains)
-                implements Comparable<Candidate> {
-            @Override
-            public int compareTo(Candidate o) {
-                int c = Integer.compare(newCost, o.newCost);
-                if (c == 0) {
-                    c = Integer.compare(totalCost, o.totalCost);
-                }
-                if (c == 0) {
-                    c = compareLists(adapters, o.adapters);
-                }
-                return c != 0 ? c : compareLists(domains, o.domains);
-            }
-
-            private static int compareLists(List<Integer> x, List<Integer> y) {
-                for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
-                    int c = Integer.compare(x.get(i), y.get(i));
-                    if (c != 0) {
-                        return c;
-                    }
-                }
-                return Integer.compare(x.size(), y.size());
-            }
         }
     }
 }
