@@ -2,6 +2,7 @@ package dev.apqn.plan;
 
 import dev.apqn.apbus.ApMask;
 import dev.apqn.apbus.Apqn;
+import dev.apqn.apbus.Matrix;
 
 import java.util.BitSet;
 import java.util.Collections;
@@ -11,6 +12,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -89,6 +92,13 @@ final class Occupancy {
 
     boolean inU(Apqn q) {
         return universe(Axis.ADAPTERS, q.adapter()).get(q.domain());
+    }
+
+    /** The matrix's APQNs outside U: not in the host configuration and without a queue device. */
+    SortedSet<Apqn> outside(Matrix matrix) {
+        SortedSet<Apqn> outside = new TreeSet<>();
+        matrix.apqns().stream().filter(q -> !inU(q)).forEach(outside::add);
+        return outside;
     }
 
     Optional<UUID> foreignMdev(Apqn q) {

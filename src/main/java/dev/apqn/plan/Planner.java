@@ -6,7 +6,6 @@ import dev.apqn.apbus.Matrix;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -81,6 +80,7 @@ public final class Planner {
 
         private final Occupancy occupancy;
         private final MaskCover maskCover;
+        private final RefusalRules rules;
         /** Override mode: the queues whose driver_override the operator sets. */
         private final SortedSet<Apqn> overrides = new TreeSet<>();
 
@@ -98,6 +98,7 @@ public final class Planner {
             this.masks = node.mode() == OwnershipMode.MASKS;
             this.occupancy = new Occupancy(node, policy);
             this.maskCover = new MaskCover(node, occupancy);
+            this.rules = new RefusalRules(node, occupancy, policy);
         }
 
         NodePlan run() {
@@ -109,8 +110,7 @@ public final class Planner {
             }
             for (Apqn k : new TreeSet<>(occupancy.policyKept())) {
                 if (occupancy.heldOffByForeign(k) && occupancy.inU(k)) {
-                    warnings.add("the policy keeps " + k + " for the host, but someone else took it off the host"
-                            + " (a mask bit or driver_override the operator did not set); the operator leaves it alone");
+                    warnings.add(PlanNotes.keptButTakenBySomeoneElse(k));
                 }
             }
 
@@ -125,8 +125,7 @@ public final class Planner {
             for (ReservationInput r : sorted(active)) {
                 r.current().ifPresent(c -> c.matrix().apqns().forEach(q -> occupancy.recordCurrentHolder(q, r.key())
                         .filter(prev -> !prev.equals(r.key()))
-                        .ifPresent(prev -> warnings.add("APNodeState.spec records " + q + " for both " + prev + " and "
-                                + r.key() + "; " + prev + " keeps it"))));
+                        .ifPresent(prev -> warnings.add(PlanNotes.recordedForBoth(q, prev, r.key())))));
             }
             for (OffHostClaim c : node.keptClaims()) {
                 kept.computeIfAbsent(c.owner(), k -> new TreeSet<>()).addAll(c.apqns());
@@ -139,10 +138,10 @@ public final class Planner {
             if (!policy.adminOffHost().isEmpty()) {
                 admin.put(policy.name(), new TreeSet<>(policy.adminOffHost()));
                 policy.adminOffHost().forEach(occupancy::declareAdmin);
-                require(policy.adminOffHost(), policy.name(), "admin-declared APQNs of policy " + policy.name());
+                require(policy.adminOffHost(), policy.name(), PlanNotes.adminDeclared(policy.name()));
             }
             for (var e : kept.entrySet()) {
-                require(e.getValue(), e.getKey(), "KEPT APQNs of " + e.getKey());
+                require(e.getValue(), e.getKey(), PlanNotes.keptClaim(e.getKey()));
             }
 
             for (ReservationInput r : sorted(active)) {
@@ -174,10 +173,10 @@ public final class Planner {
                 if (r.releasePolicy() == ReleasePolicy.KEEP) {
                     keep.addAll(held);
                     kept.computeIfAbsent(r.key(), k -> new TreeSet<>()).addAll(held);
-                    notes.add("releasePolicy Keep: " + held.size() + " APQNs stay off the host as KEPT claims of " + r.key());
+                    notes.add(PlanNotes.keptAfterRelease(held.size(), r.key()));
                 }
                 if (!affected.isEmpty()) {
-                    notes.add("a running guest still uses " + affected + "; the mdev is removed once the guest stops");
+                    notes.add(PlanNotes.guestStillUses(affected));
                 }
             }
             String hash = new PlanHash().line("node", node.nodeName()).line("generation", node.inventoryGeneration())
@@ -205,24 +204,23 @@ public final class Planner {
                     String owner = "mdev/" + m.uuid();
                     admin.computeIfAbsent(owner, k -> new TreeSet<>()).addAll(need);
                     need.forEach(occupancy::declareAdmin);
-                    require(need, owner, "APQNs of mdev " + m.uuid() + " (not made by the operator)");
+                    require(need, owner, PlanNotes.foreignMdevClaim(m.uuid()));
                 }
             }
         }
 
-        /** Makes a non-reservation claim's APQNs non-host-owned; never refuses (warns when it must take a kept APQN). */
+        /** Makes a non-reservation claim's APQNs non-host-owned; never refuses. */
         private void require(Collection<Apqn> apqns, String owner, String what) {
             if (!masks) {
                 apqns.stream().filter(q -> !node.foreignOverrides().contains(q)).forEach(overrides::add);
                 return;
             }
-            List<Set<Apqn>> parts = isRectangle(apqns) ? List.of(new HashSet<>(apqns))
+            List<Set<Apqn>> parts = RefusalRules.isRectangle(apqns) ? List.of(new HashSet<>(apqns))
                     : apqns.stream().map(q -> Set.of(q)).toList();
             for (Set<Apqn> part : parts) {
                 MaskCover.Cover c = maskCover.forcedCover(part, owner);
                 if (c.blocked()) {
-                    warnings.add(what + " need a mask cover that takes policy-kept APQNs " + c.blocking()
-                            + " from the host; applied anyway because they are already off the host");
+                    warnings.add(PlanNotes.claimCoverTakesKept(what, c.blocking()));
                 }
                 maskCover.apply(c, owner);
             }
@@ -230,135 +228,118 @@ public final class Planner {
 
         // ---------------------------------------------------------------- reservations
 
+        /**
+         * The request's shape, its matrix (picked once for a selection), the refusal rules, holders
+         * (Conflict), the mask cover, approval; only a plan that passes all of them is allocated.
+         */
         private void decide(ReservationInput r) {
-            Optional<Allocation> cur = r.current();
             Set<Apqn> own = new HashSet<>();
-            cur.ifPresent(c -> own.addAll(c.matrix().apqns()));
+            r.current().ifPresent(c -> own.addAll(c.matrix().apqns()));
             Optional.ofNullable(kept.get(r.key())).ifPresent(own::addAll);
 
-            Matrix matrix;
-            if (r.request() instanceof ReservationRequest.Explicit ex) {
-                if (ex.apqns().isEmpty()) {
-                    refuse(r, ReasonCode.InvalidRequest, "spec.apqns is empty: list at least one APQN as"
-                            + " \"<adapter>.<domain>\" (e.g. 05.0004) or use spec.select", Set.of());
-                    return;
-                }
-                if (!isRectangle(ex.apqns())) {
-                    Matrix m = Matrix.of(ApMask.of(ex.apqns().stream().map(Apqn::adapter).toList()),
-                            ApMask.of(ex.apqns().stream().map(Apqn::domain).toList()));
-                    SortedSet<Apqn> missing = new TreeSet<>(m.apqns());
-                    missing.removeAll(ex.apqns());
-                    refuse(r, ReasonCode.NotRectangle, "spec.apqns " + ex.apqns() + " is not an adapters x domains"
-                            + " rectangle (a guest always gets every domain on every adapter of its matrix): add "
-                            + missing + " or drop APQNs so every adapter has the same domains", missing);
-                    return;
-                }
-                matrix = Matrix.ofRectangle(ex.apqns()).withControlDomains(ex.controlDomains());
-            } else {
-                ReservationRequest.Selection sel = (ReservationRequest.Selection) r.request();
-                if (sel.adapters() <= 0 || sel.domains() <= 0) {
-                    refuse(r, ReasonCode.InvalidRequest, "spec.select.adapters and spec.select.domains must both be"
-                            + " at least 1 (got " + sel.adapters() + " x " + sel.domains() + ")", Set.of());
-                    return;
-                }
-                if (cur.isPresent()) {
-                    matrix = cur.get().matrix();
-                } else {
-                    Optional<Matrix> picked = select(r, sel);
-                    if (picked.isEmpty()) {
-                        return;
-                    }
-                    matrix = picked.get().withControlDomains(sel.controlDomainsFor(picked.get()));
-                }
+            Optional<Refusal> shape = RefusalRules.shape(r.request());
+            if (shape.isPresent()) {
+                refuse(r, shape.get());
+                return;
             }
-            List<Apqn> apqns = matrix.apqns();
+            Optional<Matrix> requested = requestedMatrix(r);
+            if (requested.isEmpty()) {
+                return;
+            }
+            Matrix matrix = requested.get();
+            Optional<Refusal> broken = rules.check(new RefusalRules.Request(r, matrix, own));
+            if (broken.isPresent()) {
+                refuse(r, broken.get());
+                return;
+            }
+            SortedMap<Apqn, String> contested = heldByOthers(r, matrix);
+            if (!contested.isEmpty()) {
+                conflict(r, contested);
+                return;
+            }
 
-            SortedSet<Apqn> bad = new TreeSet<>();
-            if (refuseAboveMaximum(r, matrix)) {
+            UUID uuid = r.mdevUuid().or(() -> r.current().map(Allocation::mdev))
+                    .orElseGet(() -> derivedMdevUuid(node.nodeName(), r.key()));
+            MaskCover.Cover cover = null;
+            SortedSet<Apqn> edits = new TreeSet<>();
+            if (masks) {
+                cover = maskCover.allowedCover(new HashSet<>(matrix.apqns()), r.key());
+                if (cover.blocked()) {
+                    refuse(r, rules.everyCoverTakesKept(matrix, cover));
+                    return;
+                }
+            } else {
+                matrix.apqns().stream().filter(q -> !node.foreignOverrides().contains(q) && !overrides.contains(q))
+                        .forEach(edits::add);
+            }
+            ReservationPlan plan = preview(r, matrix, uuid, cover, edits);
+            Optional<String> why = needsApproval(r, plan);
+            if (why.isPresent() && !r.approvedHash().filter(plan.hash()::equals).isPresent()) {
+                decisions.put(r.key(), new Decision.AwaitingApproval(plan, why.get(), r.current()));
+                retain(r);
                 return;
             }
-            SortedSet<Apqn> outside = new TreeSet<>();
-            apqns.stream().filter(q -> !occupancy.inU(q)).forEach(outside::add);
-            if (!outside.isEmpty() && !node.assignsOutsideHostConfiguration()) {
-                refuse(r, ReasonCode.NotOnNode, "spec.apqns " + outside + " are not in node " + node.nodeName()
-                        + "'s host configuration (adapters " + node.configuredAdapters().toRangeList() + ", domains "
-                        + node.configuredDomains().toRangeList() + ") and have no queue device, and "
-                        + whyThisKernelRefuses() + "; choose APQNs the node has, have them added to the LPAR's"
-                        + " configuration, or use a mask-mode node with a 6.0+ kernel (it accepts them and reports the"
-                        + " reservation Degraded until they are configured)", outside);
-                return;
+            if (cover != null) {
+                maskCover.apply(cover, r.key());
             }
-            apqns.stream().filter(occupancy::usedByForeignMdev).forEach(bad::add);
-            if (!bad.isEmpty()) {
-                Set<UUID> who = bad.stream().map(q -> occupancy.foreignMdev(q).orElseThrow())
-                        .collect(Collectors.toCollection(TreeSet::new));
-                refuse(r, ReasonCode.ForeignMdev, "spec.apqns " + bad + " are used by mdev " + who + ", which the"
-                        + " operator did not make; choose other APQNs or remove that mdev on the node", bad);
-                return;
+            overrides.addAll(edits);
+            allocate(r.key(), matrix, uuid);
+            decisions.put(r.key(), new Decision.Allocated(plan));
+        }
+
+        /** The explicit rectangle, a holder's current matrix, or a new selection (refused when none fits). */
+        private Optional<Matrix> requestedMatrix(ReservationInput r) {
+            if (r.request() instanceof ReservationRequest.Explicit ex) {
+                return Optional.of(Matrix.ofRectangle(ex.apqns()).withControlDomains(ex.controlDomains()));
             }
-            apqns.stream().filter(q -> !own.contains(q) && !policy.grants(r.namespace(), q)).forEach(bad::add);
-            if (!bad.isEmpty()) {
-                Optional<PolicyView.Grant> g = policy.grantOf(r.namespace());
-                refuse(r, ReasonCode.NamespaceNotGranted, "namespace " + r.namespace() + " may not reserve " + bad
-                        + (g.isEmpty() ? " (APQNPolicy " + policy.name() + " grants it nothing)"
-                                : " (APQNPolicy " + policy.name() + " grants it " + g.get().describe() + ")")
-                        + "; choose granted APQNs in spec.apqns or ask the admin to extend the policy's spec.grants", bad);
-                return;
+            if (r.current().isPresent()) {
+                return Optional.of(r.current().get().matrix());
             }
-            apqns.stream().filter(q -> !own.contains(q) && occupancy.policyKeeps(q)).forEach(bad::add);
-            if (!bad.isEmpty()) {
-                refuse(r, ReasonCode.PolicyKept, "spec.apqns " + bad + " are kept for the host by APQNPolicy "
-                        + policy.name() + " (spec.hostKeep); choose other APQNs or ask the admin to release them", bad);
-                return;
+            ReservationRequest.Selection sel = (ReservationRequest.Selection) r.request();
+            Selector.Result picked = new Selector(node, occupancy, maskCover, policy, r, sel).run();
+            if (picked.matrix() == null) {
+                refuse(r, picked.refusal());
+                return Optional.empty();
             }
+            return Optional.of(picked.matrix().withControlDomains(sel.controlDomainsFor(picked.matrix())));
+        }
+
+        /** The matrix's APQNs another reservation holds (or got earlier in this plan), with that holder. */
+        private SortedMap<Apqn, String> heldByOthers(ReservationInput r, Matrix matrix) {
             SortedMap<Apqn, String> contested = new TreeMap<>();
-            for (Apqn q : apqns) {
+            for (Apqn q : matrix.apqns()) {
                 String h = occupancy.holderOf(q);
                 if (h != null && !h.equals(r.key())) {
                     contested.put(q, h);
                 }
             }
-            if (!contested.isEmpty()) {
-                String holder = contested.values().iterator().next();
-                Set<String> holders = new TreeSet<>(contested.values());
-                boolean keptHolder = kept.containsKey(holder) && !occupancy.gotSomethingInThisPlan(holder);
-                String msg = "spec.apqns " + new TreeSet<>(contested.keySet()) + " are held by " + String.join(", ", holders)
-                        + (keptHolder ? " (kept off the host after its release, releasePolicy Keep)" : "")
-                        + "; this reservation becomes Ready by itself once the holder releases them, or choose other APQNs";
-                String hash = decisionHash(r, "Conflict", holder, contested.keySet());
-                decisions.put(r.key(), new Decision.Conflict(holder, new TreeSet<>(contested.keySet()), msg, cur, hash));
-                retain(r);
-                return;
-            }
+            return contested;
+        }
 
-            UUID uuid = r.mdevUuid().or(() -> cur.map(Allocation::mdev))
-                    .orElseGet(() -> derivedMdevUuid(node.nodeName(), r.key()));
-            Set<Apqn> rect = new HashSet<>(apqns);
-            MaskCover.Cover cover = null;
-            SortedSet<Apqn> edits = new TreeSet<>();
-            if (masks) {
-                cover = maskCover.allowedCover(rect, r.key());
-                if (cover.blocked()) {
-                    refuse(r, ReasonCode.PolicyKept, "every mask cover of " + matrixText(matrix) + " takes APQNs that"
-                            + " APQNPolicy " + policy.name() + " keeps for the host: clearing adapter bits "
-                            + ids(cover.rows()) + " would take " + cover.blockingA() + ", clearing domain bits "
-                            + ids(cover.cols()) + " would take " + cover.blockingD() + "; choose other APQNs in spec.apqns,"
-                            + " or ask the admin to release them (or use a driver_override node)", cover.blocking());
-                    return;
-                }
-            } else {
-                apqns.stream().filter(q -> !node.foreignOverrides().contains(q) && !overrides.contains(q)).forEach(edits::add);
-            }
+        private void conflict(ReservationInput r, SortedMap<Apqn, String> contested) {
+            String holder = contested.values().iterator().next();
+            Set<String> holders = new TreeSet<>(contested.values());
+            boolean keptHolder = kept.containsKey(holder) && !occupancy.gotSomethingInThisPlan(holder);
+            SortedSet<Apqn> apqns = new TreeSet<>(contested.keySet());
+            String msg = PlanNotes.heldByOthers(apqns, holders, keptHolder);
+            String hash = decisionHash(r, "Conflict", holder, contested.keySet());
+            decisions.put(r.key(), new Decision.Conflict(holder, apqns, msg, r.current(), hash));
+            retain(r);
+        }
+
+        /** Exactly what allocating {@code matrix} does to the node, with its notes and its hash. */
+        private ReservationPlan preview(ReservationInput r, Matrix matrix, UUID uuid, MaskCover.Cover cover,
+                                       SortedSet<Apqn> edits) {
+            List<Apqn> apqns = matrix.apqns();
+            SortedSet<Apqn> outside = occupancy.outside(matrix);
             SortedSet<Apqn> collateral = cover == null ? new TreeSet<>() : cover.collateral();
             List<String> notes = new ArrayList<>();
             if (!outside.isEmpty()) {
-                notes.add(outsideNote(matrix, outside));
+                notes.add(PlanNotes.outsideHostConfiguration(node, matrix, outside));
             }
             ApMask badCtl = matrix.controlDomains().andNot(node.configuredControlDomains());
             if (!badCtl.isEmpty()) {
-                notes.add("spec.controlDomains " + badCtl.toRangeList() + " are not control domains of node "
-                        + node.nodeName() + " (" + node.configuredControlDomains().toRangeList() + "); the kernel filters"
-                        + " them out of the guest's matrix");
+                notes.add(PlanNotes.controlDomainsNotConfigured(node, badCtl));
             }
             SortedSet<Apqn> missingQueues = new TreeSet<>();
             for (Apqn q : apqns) {
@@ -367,11 +348,10 @@ public final class Planner {
                 }
             }
             if (!missingQueues.isEmpty()) {
-                notes.add("no queue device exists yet for " + missingQueues + "; the kernel keeps their adapters out of"
-                        + " the guest (guest_matrix) until they appear");
+                notes.add(PlanNotes.noQueueDeviceYet(missingQueues));
             }
             SortedSet<Apqn> affected = new TreeSet<>();
-            cur.ifPresent(c -> {
+            r.current().ifPresent(c -> {
                 Set<Integer> dropped = missingQueues.stream()
                         .filter(q -> node.configuredAdapters().get(q.adapter()) && node.configuredDomains().get(q.domain()))
                         .map(Apqn::adapter).collect(Collectors.toSet());
@@ -388,100 +368,29 @@ public final class Planner {
                     .line("generation", node.inventoryGeneration()).line("reservation", r.key())
                     .matrix("matrix", matrix).line("mdev", uuid).mask("adapterBits", aBits).mask("domainBits", dBits)
                     .apqns("overrides", edits).apqns("collateral", collateral).apqns("affected", affected).hash();
-            ReservationPlan plan = new ReservationPlan(matrix, uuid, aBits, dBits, edits, collateral, affected, notes, hash);
-
-            boolean unchanged = cur.isPresent() && cur.get().matrix().equals(matrix) && cur.get().mdev().equals(uuid);
-            String why = null;
-            if (!unchanged && r.approval() == ApprovalMode.MANUAL) {
-                why = "approval: Manual; set spec.approvedPlan to " + hash + " to run this plan";
-            } else if (!unchanged && policy.collateralNeedsApproval() && !collateral.isEmpty()) {
-                why = "APQNPolicy " + policy.name() + " requires approval for collateral " + collateral
-                        + "; set spec.approvedPlan to " + hash + " to run this plan";
-            }
-            if (why != null && !r.approvedHash().filter(hash::equals).isPresent()) {
-                decisions.put(r.key(), new Decision.AwaitingApproval(plan, why, cur));
-                retain(r);
-                return;
-            }
-            if (cover != null) {
-                maskCover.apply(cover, r.key());
-            }
-            overrides.addAll(edits);
-            allocate(r.key(), matrix, uuid);
-            decisions.put(r.key(), new Decision.Allocated(plan));
+            return new ReservationPlan(matrix, uuid, aBits, dBits, edits, collateral, affected, notes, hash);
         }
 
-        /**
-         * Ids above the node's maximum (ap_max_adapter_id / ap_max_domain_id): the kernel refuses the
-         * assignment itself (ENODEV, ap-bus.md §1.8) on every kind of node, so the plan would never
-         * converge. Returns true if the reservation was refused.
-         */
-        private boolean refuseAboveMaximum(ReservationInput r, Matrix matrix) {
-            ApMask aHigh = above(matrix.adapters(), node.maxAdapterId());
-            ApMask dHigh = above(matrix.domains(), node.maxDomainId());
-            ApMask cHigh = above(matrix.controlDomains(), node.maxDomainId());
-            if (aHigh.isEmpty() && dHigh.isEmpty() && cHigh.isEmpty()) {
-                return false;
+        /** Why a changed plan waits for {@code spec.approvedPlan}: Manual approval, or collateral the policy wants approved. */
+        private Optional<String> needsApproval(ReservationInput r, ReservationPlan plan) {
+            Optional<Allocation> cur = r.current();
+            boolean unchanged = cur.isPresent() && cur.get().matrix().equals(plan.matrix()) && cur.get().mdev().equals(plan.mdev());
+            if (unchanged) {
+                return Optional.empty();
             }
-            List<String> parts = new ArrayList<>();
-            if (!aHigh.isEmpty()) {
-                parts.add("adapters " + aHigh.toRangeList() + " are above the node's maximum adapter id "
-                        + node.maxAdapterId() + " (ap_max_adapter_id)");
+            if (r.approval() == ApprovalMode.MANUAL) {
+                return Optional.of(PlanNotes.manualApproval(plan.hash()));
             }
-            if (!dHigh.isEmpty()) {
-                parts.add("usage domains " + dHigh.toRangeList() + " are above the node's maximum domain id "
-                        + node.maxDomainId() + " (ap_max_domain_id)");
+            if (policy.collateralNeedsApproval() && !plan.collateral().isEmpty()) {
+                return Optional.of(PlanNotes.collateralNeedsApproval(policy.name(), plan.collateral(), plan.hash()));
             }
-            if (!cHigh.isEmpty()) {
-                parts.add("spec.controlDomains " + cHigh.toRangeList() + " are above the node's maximum domain id "
-                        + node.maxDomainId() + " (ap_max_domain_id)");
-            }
-            SortedSet<Apqn> high = new TreeSet<>();
-            matrix.apqns().stream().filter(q -> aHigh.get(q.adapter()) || dHigh.get(q.domain())).forEach(high::add);
-            refuse(r, ReasonCode.NotOnNode, (high.isEmpty() ? "" : "spec.apqns " + high + ": ") + "on node "
-                    + node.nodeName() + " " + String.join(", ", parts)
-                    + ": the kernel refuses to assign them (ENODEV; a machine without APXA has adapters 0-63 and domains"
-                    + " 0-15); choose adapters 0-" + node.maxAdapterId() + " and domains 0-" + node.maxDomainId()
-                    + ", or a node whose machine has them", high);
-            return true;
+            return Optional.empty();
         }
 
-        private static ApMask above(ApMask ids, int max) {
-            return max >= NodeInput.MAX_ID ? ApMask.none() : ids.andNot(ApMask.fromRange(0, max));
-        }
-
-        /** Why this node's kernel cannot take an APQN that is outside its host configuration. */
-        private String whyThisKernelRefuses() {
-            if (!masks) {
-                return "this node uses driver_override (6.19+), where the masks stay all ones and a queue that does not"
-                        + " exist cannot get an override, so the kernel keeps it host-owned and refuses the assignment"
-                        + " (EADDRNOTAVAIL)";
-            }
-            return "this node's vfio_ap is not known to be 6.0+ (the agent does not report guest_matrix): before 6.0"
-                    + " every assigned APQN must be a queue bound to vfio_ap, so the kernel refuses the assignment"
-                    + " (EADDRNOTAVAIL)";
-        }
-
-        /** The warning for APQNs outside the host configuration on a node whose kernel accepts them. */
-        private String outsideNote(Matrix matrix, SortedSet<Apqn> outside) {
-            ApMask a = matrix.adapters().andNot(node.configuredAdapters());
-            ApMask d = matrix.domains().andNot(node.configuredDomains());
-            List<String> what = new ArrayList<>();
-            if (!a.isEmpty()) {
-                what.add("adapter" + (a.cardinality() == 1 ? " " : "s ") + a.toRangeList());
-            }
-            if (!d.isEmpty()) {
-                what.add("domain" + (d.cardinality() == 1 ? " " : "s ") + d.toRangeList());
-            }
-            int count = a.cardinality() + d.cardinality();
-            return String.join(" and ", what) + (count == 1 ? " is" : " are") + " not in node " + node.nodeName()
-                    + "'s host configuration: the kernel accepts the assignment but filters it out of guest_matrix, so the"
-                    + " reservation will be Degraded (APQNs " + outside + ")";
-        }
-
-        private void refuse(ReservationInput r, ReasonCode code, String message, Collection<Apqn> apqns) {
-            String hash = decisionHash(r, "Refused/" + code, message, apqns);
-            decisions.put(r.key(), new Decision.Refused(code, message, new TreeSet<>(apqns), r.current(), hash));
+        private void refuse(ReservationInput r, Refusal refusal) {
+            String hash = decisionHash(r, "Refused/" + refusal.reason(), refusal.message(), refusal.apqns());
+            decisions.put(r.key(), new Decision.Refused(refusal.reason(), refusal.message(), refusal.apqns(), r.current(),
+                    hash));
             retain(r);
         }
 
@@ -518,33 +427,6 @@ public final class Planner {
             return new PlanHash().line("node", node.nodeName()).line("generation", node.inventoryGeneration())
                     .line("reservation", r.key()).line("decision", decision).line("detail", detail)
                     .apqns("apqns", apqns).hash();
-        }
-
-        // ---------------------------------------------------------------- selection
-
-        private Optional<Matrix> select(ReservationInput r, ReservationRequest.Selection sel) {
-            Selector.Result res = new Selector(node, occupancy, maskCover, policy, r, sel).run();
-            if (res.matrix() == null) {
-                refuse(r, ReasonCode.NoCapacity, res.message(), Set.of());
-                return Optional.empty();
-            }
-            return Optional.of(res.matrix());
-        }
-
-        // ---------------------------------------------------------------- helpers
-
-        private static boolean isRectangle(Collection<Apqn> apqns) {
-            long rows = apqns.stream().map(Apqn::adapter).distinct().count();
-            long cols = apqns.stream().map(Apqn::domain).distinct().count();
-            return rows * cols == new HashSet<>(apqns).size();
-        }
-
-        private static String ids(BitSet b) {
-            return ApMask.of(b.stream().toArray()).toRangeList();
-        }
-
-        private static String matrixText(Matrix m) {
-            return "adapters " + m.adapters().toRangeList() + " x domains " + m.domains().toRangeList();
         }
 
         // ---------------------------------------------------------------- output

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Picks {@code adapters} × {@code domains} free APQNs. The exact problem (a least-collateral
@@ -25,7 +24,8 @@ import java.util.TreeSet;
  * the lowest adapter ids, then domain ids. O(A² + A·(D·n + cover)) for A candidate adapters.
  */
 final class Selector {
-    record Result(Matrix matrix, String message) {
+    /** The picked matrix, or why none could be picked. */
+    record Result(Matrix matrix, Refusal refusal) {
     }
 
     private final NodeInput node;
@@ -51,14 +51,8 @@ final class Selector {
         Map<Integer, BitSet> free = domainsByAdapter();
         List<Integer> ac = free.entrySet().stream().filter(e -> e.getValue().cardinality() >= m)
                 .map(Map.Entry::getKey).sorted().toList();
-        String what = "spec.select " + n + " adapters x " + m + " domains"
-                + (sel.generations().isEmpty() ? "" : ", generations " + new TreeSet<>(sel.generations()))
-                + (sel.modes().isEmpty() ? "" : ", modes " + new TreeSet<>(sel.modes()));
-        String fix = "; free means an existing queue that no reservation holds, the policy does not keep, no foreign"
-                + " mdev uses and nobody else took off the host; lower the counts, relax the filters or release APQNs";
         if (ac.size() < n) {
-            return new Result(null, what + " cannot be met on node " + node.nodeName() + ": only " + ac.size()
-                    + " adapters have " + m + " free matching domains" + fix);
+            return new Result(null, RefusalRules.tooFewAdapters(sel, node.nodeName(), ac.size()));
         }
         int[] adapterCost = new int[ApMask.BITS];
         int[] domainCost = new int[ApMask.BITS];
@@ -122,9 +116,7 @@ final class Selector {
             }
         }
         if (best == null) {
-            return new Result(null, what + " cannot be met on node " + node.nodeName() + ": no " + n
-                    + " adapters share " + m + " free matching domains whose mask cover leaves the policy-kept"
-                    + " APQNs with the host" + fix);
+            return new Result(null, RefusalRules.noRectangleWithAllowedCover(sel, node.nodeName()));
         }
         return new Result(Matrix.of(ApMask.of(best.adapters()), ApMask.of(best.domains())), null);
     }
