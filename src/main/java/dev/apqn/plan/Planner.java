@@ -81,13 +81,8 @@ public final class Planner {
         private final Occupancy occupancy;
         private final MaskCover maskCover;
         private final RefusalRules rules;
-        /** Override mode: the queues whose driver_override the operator sets. */
-        private final SortedSet<Apqn> overrides = new TreeSet<>();
+        private final TargetDraft target = new TargetDraft();
 
-        private final SortedMap<String, SortedSet<Apqn>> reserved = new TreeMap<>();
-        private final SortedMap<String, SortedSet<Apqn>> kept = new TreeMap<>();
-        private final SortedMap<String, SortedSet<Apqn>> admin = new TreeMap<>();
-        private final SortedMap<UUID, MdevTarget> mdevs = new TreeMap<>();
         private final SortedMap<String, Decision> decisions = new TreeMap<>();
         private final List<String> warnings = new ArrayList<>();
 
@@ -128,19 +123,19 @@ public final class Planner {
                         .ifPresent(prev -> warnings.add(PlanNotes.recordedForBoth(q, prev, r.key())))));
             }
             for (OffHostClaim c : node.keptClaims()) {
-                kept.computeIfAbsent(c.owner(), k -> new TreeSet<>()).addAll(c.apqns());
+                target.keep(c.owner(), c.apqns());
             }
-            for (var e : kept.entrySet()) {
+            for (var e : target.kept().entrySet()) {
                 e.getValue().forEach(q -> occupancy.recordCurrentHolder(q, e.getKey()));
             }
 
             requireForeignMdevs();
             if (!policy.adminOffHost().isEmpty()) {
-                admin.put(policy.name(), new TreeSet<>(policy.adminOffHost()));
+                target.declareAdmin(policy.name(), policy.adminOffHost());
                 policy.adminOffHost().forEach(occupancy::declareAdmin);
                 require(policy.adminOffHost(), policy.name(), PlanNotes.adminDeclared(policy.name()));
             }
-            for (var e : kept.entrySet()) {
+            for (var e : target.kept().entrySet()) {
                 require(e.getValue(), e.getKey(), PlanNotes.keptClaim(e.getKey()));
             }
 
@@ -172,7 +167,7 @@ public final class Planner {
                 }
                 if (r.releasePolicy() == ReleasePolicy.KEEP) {
                     keep.addAll(held);
-                    kept.computeIfAbsent(r.key(), k -> new TreeSet<>()).addAll(held);
+                    target.keep(r.key(), held);
                     notes.add(PlanNotes.keptAfterRelease(held.size(), r.key()));
                 }
                 if (!affected.isEmpty()) {
@@ -202,7 +197,7 @@ public final class Planner {
                 }
                 if (!need.isEmpty()) {
                     String owner = "mdev/" + m.uuid();
-                    admin.computeIfAbsent(owner, k -> new TreeSet<>()).addAll(need);
+                    target.declareAdmin(owner, need);
                     need.forEach(occupancy::declareAdmin);
                     require(need, owner, PlanNotes.foreignMdevClaim(m.uuid()));
                 }
@@ -212,7 +207,7 @@ public final class Planner {
         /** Makes a non-reservation claim's APQNs non-host-owned; never refuses. */
         private void require(Collection<Apqn> apqns, String owner, String what) {
             if (!masks) {
-                apqns.stream().filter(q -> !node.foreignOverrides().contains(q)).forEach(overrides::add);
+                target.override(apqns.stream().filter(q -> !node.foreignOverrides().contains(q)).toList());
                 return;
             }
             List<Set<Apqn>> parts = RefusalRules.isRectangle(apqns) ? List.of(new HashSet<>(apqns))
@@ -235,7 +230,7 @@ public final class Planner {
         private void decide(ReservationInput r) {
             Set<Apqn> own = new HashSet<>();
             r.current().ifPresent(c -> own.addAll(c.matrix().apqns()));
-            Optional.ofNullable(kept.get(r.key())).ifPresent(own::addAll);
+            target.keptBy(r.key()).ifPresent(own::addAll);
 
             Optional<Refusal> shape = RefusalRules.shape(r.request());
             if (shape.isPresent()) {
@@ -269,7 +264,7 @@ public final class Planner {
                     return;
                 }
             } else {
-                matrix.apqns().stream().filter(q -> !node.foreignOverrides().contains(q) && !overrides.contains(q))
+                matrix.apqns().stream().filter(q -> !node.foreignOverrides().contains(q) && !target.overridden(q))
                         .forEach(edits::add);
             }
             ReservationPlan plan = preview(r, matrix, uuid, cover, edits);
@@ -282,7 +277,7 @@ public final class Planner {
             if (cover != null) {
                 maskCover.apply(cover, r.key());
             }
-            overrides.addAll(edits);
+            target.override(edits);
             allocate(r.key(), matrix, uuid);
             decisions.put(r.key(), new Decision.Allocated(plan));
         }
@@ -319,7 +314,7 @@ public final class Planner {
         private void conflict(ReservationInput r, SortedMap<Apqn, String> contested) {
             String holder = contested.values().iterator().next();
             Set<String> holders = new TreeSet<>(contested.values());
-            boolean keptHolder = kept.containsKey(holder) && !occupancy.gotSomethingInThisPlan(holder);
+            boolean keptHolder = target.keptBy(holder).isPresent() && !occupancy.gotSomethingInThisPlan(holder);
             SortedSet<Apqn> apqns = new TreeSet<>(contested.keySet());
             String msg = PlanNotes.heldByOthers(apqns, holders, keptHolder);
             String hash = decisionHash(r, "Conflict", holder, contested.keySet());
@@ -404,23 +399,14 @@ public final class Planner {
             if (masks) {
                 maskCover.apply(maskCover.forcedCover(rect, r.key()), r.key());
             } else {
-                rect.stream().filter(q -> !node.foreignOverrides().contains(q)).forEach(overrides::add);
+                target.override(rect.stream().filter(q -> !node.foreignOverrides().contains(q)).toList());
             }
             allocate(r.key(), c.matrix(), c.mdev());
         }
 
         private void allocate(String key, Matrix matrix, UUID uuid) {
-            List<Apqn> apqns = matrix.apqns();
-            apqns.forEach(q -> occupancy.hold(q, key));
-            reserved.computeIfAbsent(key, k -> new TreeSet<>()).addAll(apqns);
-            SortedSet<Apqn> k = kept.get(key);
-            if (k != null) {
-                apqns.forEach(k::remove);
-                if (k.isEmpty()) {
-                    kept.remove(key);
-                }
-            }
-            mdevs.put(uuid, new MdevTarget(uuid, key, matrix));
+            matrix.apqns().forEach(q -> occupancy.hold(q, key));
+            target.allocate(key, matrix, uuid);
         }
 
         private String decisionHash(ReservationInput r, String decision, Object detail, Collection<Apqn> apqns) {
@@ -432,29 +418,8 @@ public final class Planner {
         // ---------------------------------------------------------------- output
 
         private NodePlan finish() {
-            List<OffHostClaim> claims = new ArrayList<>();
-            Set<Apqn> claimed = new HashSet<>();
-            reserved.forEach((k, v) -> {
-                claims.add(new OffHostClaim(OffHostClaim.Kind.RESERVED, k, v));
-                claimed.addAll(v);
-            });
-            kept.forEach((k, v) -> {
-                claims.add(new OffHostClaim(OffHostClaim.Kind.KEPT, k, v));
-                claimed.addAll(v);
-            });
-            admin.forEach((k, v) -> {
-                claims.add(new OffHostClaim(OffHostClaim.Kind.ADMIN, k, v));
-                claimed.addAll(v);
-            });
-            if (masks) {
-                maskCover.collateralByOwner(claimed)
-                        .forEach((k, v) -> claims.add(new OffHostClaim(OffHostClaim.Kind.COLLATERAL, k, v)));
-            }
-            ApMask aOff = masks ? maskCover.operatorBits(Axis.ADAPTERS) : ApMask.none();
-            ApMask dOff = masks ? maskCover.operatorBits(Axis.DOMAINS) : ApMask.none();
-            HostTarget target = new HostTarget(node.mode(), aOff, dOff, masks ? new TreeSet<>() : overrides, mdevs, claims,
-                    node.inventoryGeneration());
-            return new NodePlan(target, decisions, PlanHash.of(node.nodeName(), target), warnings);
+            HostTarget t = target.build(node, maskCover);
+            return new NodePlan(t, decisions, PlanHash.of(node.nodeName(), t), warnings);
         }
     }
 }
