@@ -53,6 +53,12 @@ import java.util.stream.Collectors;
  * host-owned now and would leave; so bits the operator already cleared are reused and a holder's cover
  * is sticky), then the least collateral in the target, then fewer bits, adapters before domains.
  * Cost: O(|A'|·85 + |D'|·256) per rectangle with per-adapter and per-domain indexes of U.
+ *
+ * <h2>Parts</h2>
+ * {@link Occupancy} (who has which APQN, U per {@link Axis}), {@link MaskCover} (the target so far,
+ * covers priced as {@link CoverCost}), {@link RefusalRules} (every refusal and its message),
+ * {@link Selector} (picks a matrix for {@code spec.select}), {@link PlanNotes} (the other sentences),
+ * {@link TargetDraft} (the HostTarget being built). The pass itself ({@code Run}) puts them in order.
  */
 public final class Planner {
 
@@ -69,8 +75,8 @@ public final class Planner {
     }
 
     /**
-     * One planning pass: the claims, mdevs and decisions made so far. Who has which APQN is in
-     * {@link Occupancy}, the mask target so far in {@link MaskCover}.
+     * One planning pass: the required-off sets, then each reservation in order, and the decisions and
+     * node warnings made so far.
      */
     private static final class Run {
         private final NodeInput node;
