@@ -1,0 +1,25 @@
+package dev.apqn.plan;
+
+import dev.apqn.apbus.Apqn;
+
+import java.util.Collection;
+import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * Why one request cannot be planned: the reason code, the message for the reservation's status
+ * (it names the field and the fix) and the APQNs it is about.
+ */
+record Refusal(ReasonCode reason, String message, SortedSet<Apqn> apqns) {
+
+    Refusal {
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(message, "message");
+        apqns = new TreeSet<>(apqns);
+    }
+
+    Refusal(ReasonCode reason, String message, Collection<Apqn> apqns) {
+        this(reason, message, new TreeSet<>(apqns));
+    }
+}
