@@ -67,7 +67,7 @@ public final class RoleLauncher implements AutoCloseable {
         @Override
         public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
                                AgentMetricsSink metrics) {
-            return NodeAgent.fromConfig(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
+            return dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
                     Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics).start();
         }
     };

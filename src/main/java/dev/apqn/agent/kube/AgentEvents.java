@@ -1,5 +1,12 @@
 package dev.apqn.agent.kube;
 
+import java.util.Optional;
+import java.util.List;
+import io.fabric8.kubernetes.api.model.Condition;
+import dev.apqn.status.Reasons;
+import dev.apqn.status.Conditions;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.agent.ConvergeReport;
 import dev.apqn.api.v1alpha1.APNodeState;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -93,6 +100,32 @@ final class AgentEvents {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The Events of one pass: one per host change the converge made, and one per condition that
+     * turned True (Ready as Normal, the others as Warnings with the condition's reason and message).
+     */
+    void passEnded(APNodeState obj, Optional<ConvergeReport> report, APNodeStateStatus previous, APNodeStateStatus desired) {
+        if (report.isPresent()) {
+            ConvergeReport r = report.get();
+            for (String e : r.events()) {
+                normal(obj, e.startsWith("removed") || e.contains("gave back") || e.contains("give back")
+                        ? Reasons.RELEASING : Reasons.APPLYING, e);
+            }
+        }
+        List<Condition> before = previous == null ? null : previous.getConditions();
+        for (Condition c : desired.getConditions() == null ? List.<Condition>of() : desired.getConditions()) {
+            boolean wasTrue = Conditions.isTrue(before, c.getType());
+            boolean isTrue = Conditions.TRUE.equals(c.getStatus());
+            if (isTrue && !wasTrue) {
+                if (Conditions.READY.equals(c.getType())) {
+                    normal(obj, Reasons.READY, "the node matches spec (generation " + obj.getMetadata().getGeneration() + ")");
+                } else {
+                    warning(obj, c.getReason(), c.getMessage());
+                }
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.apqn.agent.kube;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.HostConverger;
 import dev.apqn.agent.IntentLedger;
@@ -8,33 +7,20 @@ import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateSpec;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.api.v1alpha1.AgentStatus;
-import dev.apqn.api.v1alpha1.Allocation;
 import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.FileSysfs;
-import dev.apqn.apbus.SysfsApBus;
-import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
-import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.metrics.AgentMetricsSink;
 import dev.apqn.plan.HostTarget;
-import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -42,8 +28,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
@@ -62,9 +46,10 @@ import java.util.function.Consumer;
  *       inventory changes, reboots) and after progress, maps {@code spec} to a {@link HostTarget}
  *       ({@link HostTargetMapper}) and runs the {@link HostConverger}: one pass at a time per agent
  *       on the shared worker pool; triggers that arrive meanwhile coalesce into one more pass.</li>
- *   <li>Writes {@code status} with server-side apply (field manager {@link AgentSettings#fieldManager()},
- *       forced) only when the status built by {@link NodeStatusBuilder} differs from the one the
- *       server has; an idle resync makes no API call.</li>
+ *   <li>Writes {@code status} ({@link NodeStatusWriter}: server-side apply, field manager
+ *       {@link AgentSettings#fieldManager()}, forced) only when the status built by
+ *       {@link NodeStatusBuilder} differs from the one the server has; an idle resync makes no API
+ *       call. A new kernel is announced (Restoring, {@link RebootNotice}) before anything is re-created.</li>
  *   <li>Liveness is its Lease ({@link AgentLease}), created even while the APNodeState does not exist
  *       (the controller creates it; the agent waits for it).</li>
  *   <li>A spec without {@code hostEdits} (not planned yet) is not executed: the agent only reports
@@ -72,7 +57,7 @@ import java.util.function.Consumer;
  *   <li>Metrics: each converge (report, duration), each status built and each failed pass go to the
  *       runtime's {@link AgentMetricsSink} ({@link AgentRuntime#withMetrics}; no-op by default).</li>
  * </ul>
- * Start with {@link #start()}; {@link #close()} stops watching and renewing and waits for a running
+ * Made for a backend by {@link AgentBackends}. Start with {@link #start()}; {@link #close()} stops watching and renewing and waits for a running
  * pass (bounded), so a fresh agent may take over the same node.
  */
 public final class NodeAgent implements AutoCloseable {
@@ -86,10 +71,8 @@ public final class NodeAgent implements AutoCloseable {
     private final String node;
     private final ApBus bus;
     private final HostAccess host;
-    private final Path ledgerDir;
     private final HostConverger converger;
-    /** The kernel's boot id at the previous pass (passes run one at a time). */
-    private String lastBootSeen;
+    private final RebootNotice.BootWatch bootWatch;
     private final AgentSettings settings;
     private final AgentLease lease;
     private final AgentEvents events;
@@ -109,10 +92,8 @@ public final class NodeAgent implements AutoCloseable {
     // worker-thread state
     private int recoveredAtStart;
     private String lastCompleted;
-    private JsonNode lastWritten;
-    private String rvBeforeLastWrite;
+    private final NodeStatusWriter statusWriter;
     private volatile long passes;
-    private volatile long statusWrites;
     private volatile boolean statusReported;
     private volatile boolean started;
 
@@ -138,46 +119,13 @@ public final class NodeAgent implements AutoCloseable {
         this.host = Objects.requireNonNull(host, "host");
         this.settings = runtime.settings();
         this.simulated = simulated;
-        this.ledgerDir = Objects.requireNonNull(ledgerDir, "ledgerDir");
+        Objects.requireNonNull(ledgerDir, "ledgerDir");
         this.converger = new HostConverger(bus, host.lock(), ledgerDir, host.bootId(), host.clock());
         String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
         this.events = new AgentEvents(runtime.client(), node, settings.fieldManager());
-    }
-
-    /**
-     * The role entry point for the application's startup bean (not started): {@code sysfs} runs
-     * {@code new SysfsApBus(new FileSysfs(sysfsRoot))} on a real node; {@code simulated} boots a
-     * simulated kernel from {@code profile} (a shipped profile name or a YAML file), with its AP
-     * configuration lock beside the ledger directory.
-     */
-    public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
-                                       String profile, Path ledgerDir, AgentSettings settings) {
-        return fromConfig(client, nodeName, backend, sysfsRoot, IntentLedger.LINUX_BOOT_ID, profile, ledgerDir, settings,
-                AgentMetricsSink.NOOP);
-    }
-
-    /** As above, the agent reporting each pass to {@code metrics} (the application's registry). */
-    public static NodeAgent fromConfig(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
-                                       Path bootIdFile, String profile, Path ledgerDir, AgentSettings settings,
-                                       AgentMetricsSink metrics) {
-        Objects.requireNonNull(backend, "backend");
-        var runtime = new AgentRuntime(client, settings, 1, 1, false).withMetrics(metrics);
-        return switch (backend) {
-            case sysfs -> new NodeAgent(runtime, true, nodeName,
-                    new SysfsApBus(FileSysfs.atSysfsMount(sysfsRoot == null ? Path.of("/sys") : sysfsRoot)), ledgerDir,
-                    HostAccess.node(bootIdFile == null ? IntentLedger.LINUX_BOOT_ID : bootIdFile), Optional.empty());
-            case simulated -> {
-                if (profile == null || profile.isBlank()) {
-                    throw new IllegalArgumentException("the simulated backend needs a machine profile (apqn.agent.profile)");
-                }
-                SimKernel kernel = SimKernel.boot(MachineProfiles.resolve(profile), nodeName.hashCode());
-                Path lockFile = ledgerDir.toAbsolutePath().getParent().resolve("apqn-sim-lock").resolve(nodeName + ".lock");
-                mkdirs(lockFile.getParent());
-                yield new NodeAgent(runtime, true, nodeName, new SysfsApBus(new SimSysfs(kernel)), ledgerDir,
-                        HostAccess.simulated(kernel, nodeName, lockFile), Optional.of(kernel));
-            }
-        };
+        this.statusWriter = new NodeStatusWriter(runtime.client(), node, settings.fieldManager());
+        this.bootWatch = new RebootNotice.BootWatch(host.bootId(), ledgerDir);
     }
 
     public String node() {
@@ -188,7 +136,7 @@ public final class NodeAgent implements AutoCloseable {
         return lease;
     }
 
-    /** The simulated kernel, for agents made by {@link #fromConfig} with the simulated backend. */
+    /** The simulated kernel, for agents made by {@link AgentBackends#create} with the simulated backend. */
     public Optional<SimKernel> simulatedKernel() {
         return simulated;
     }
@@ -200,7 +148,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Status writes made so far (for tests and the benchmark). */
     public long statusWrites() {
-        return statusWrites;
+        return statusWriter.writes();
     }
 
     /**
@@ -362,7 +310,7 @@ public final class NodeAgent implements AutoCloseable {
         passes++;
         APNodeState obj = informer == null ? null : informer.getStore().getByKey(node);
         if (obj == null) {
-            lastWritten = null;
+            statusWriter.forget();
             return false; // the controller has not created it yet (or deleted it): only the Lease
         }
         APNodeStateSpec spec = obj.getSpec();
@@ -376,11 +324,11 @@ public final class NodeAgent implements AutoCloseable {
         Optional<ConvergeReport> report = Optional.empty();
         long generation;
         APNodeStateStatus previous = obj.getStatus();
-        if (target.isPresent() && rebootUnseen()) {
+        if (target.isPresent() && bootWatch.rebootUnseen()) {
             APNodeStateStatus restoring = RebootNotice.restoring(previous, now());
             if (restoring != null) {
                 LOG.infof("node %s: new kernel (boot id changed): reporting its reservations Restoring before re-creating them", node);
-                writeIfChanged(obj, previous, restoring);
+                statusWriter.writeIfChanged(obj, previous, restoring);
                 previous = restoring;
             }
         }
@@ -401,16 +349,16 @@ public final class NodeAgent implements AutoCloseable {
         noteReport(report);
 
         var o = new NodeStatusBuilder.Observation(inv, report, target,
-                spec == null || spec.getHostEdits() == null ? null : spec.getHostEdits().getHash(), allocated(spec),
+                spec == null || spec.getHostEdits() == null ? null : spec.getHostEdits().getHash(), NodeStatusBuilder.allocatedIn(spec),
                 ledger.owned(), ledger.openIntents(), recoveredAtStart, lastCompleted, generation,
                 obj.getMetadata().getGeneration(), ledger.inFlightAtTakeover(), agentStatus());
         APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
         Optional<ConvergeReport> reported = report;
         Optional<HostTarget> planned = target;
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
-        writeIfChanged(obj, previous, desired);
+        statusWriter.writeIfChanged(obj, previous, desired);
         statusReported = true;
-        emitEvents(obj, report, previous, desired);
+        events.passEnded(obj, report, previous, desired);
         return report.isPresent() && !report.get().converged()
                 && (!report.get().events().isEmpty() || !ledger.openIntents().isEmpty());
     }
@@ -434,18 +382,6 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    private static SortedSet<String> allocated(APNodeStateSpec spec) {
-        SortedSet<String> out = new TreeSet<>();
-        if (spec != null && spec.getAllocations() != null) {
-            for (Allocation a : spec.getAllocations()) {
-                if (a.getReservation() != null) {
-                    out.add(a.getReservation());
-                }
-            }
-        }
-        return out;
-    }
-
     private AgentStatus agentStatus() {
         var a = new AgentStatus();
         a.setIdentity(lease.holder());
@@ -455,68 +391,6 @@ public final class NodeAgent implements AutoCloseable {
         a.setVersion(settings.version());
         a.setBackend(host.backend());
         return a;
-    }
-
-    /**
-     * A kernel whose boot id is not the one the intent ledger was written under, and which the
-     * converger has not seen yet: the node rebooted (under a running agent, or before this agent
-     * started). The converger discards the ledger on its next pass; this only decides what to say first.
-     */
-    private boolean rebootUnseen() {
-        try {
-            String boot = host.bootId().get();
-            boolean changed = !boot.equals(lastBootSeen); // the first pass, or a reboot under a running agent
-            lastBootSeen = boot;
-            // the ledger's file, not converger.ledger(): opening it there would already discard it
-            return changed && IntentLedger.bootIdRecordedIn(ledgerDir).map(recorded -> !recorded.equals(boot)).orElse(false);
-        } catch (IOException | RuntimeException e) {
-            return false; // the converge that follows reads both again and reports what fails
-        }
-    }
-
-    /** Writes {@code desired} unless {@code published} (what the server has, as far as we know) equals it. */
-    private void writeIfChanged(APNodeState obj, APNodeStateStatus published, APNodeStateStatus desired) {
-        JsonNode want = Serialization.jsonMapper().valueToTree(desired);
-        JsonNode have = published == null ? null : Serialization.jsonMapper().valueToTree(published);
-        if (want.equals(have)) {
-            return;
-        }
-        if (want.equals(lastWritten) && Objects.equals(rvBeforeLastWrite, obj.getMetadata().getResourceVersion())) {
-            return; // our last write is not in the informer's cache yet
-        }
-        var apply = new APNodeState();
-        apply.setMetadata(new ObjectMeta());
-        apply.getMetadata().setName(node);
-        apply.setSpec(null);
-        apply.setStatus(desired);
-        PatchContext ssa = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(settings.fieldManager()).withForce(true).build();
-        runtime.client().resources(APNodeState.class).withName(node).subresource("status").patch(ssa, apply);
-        statusWrites++;
-        lastWritten = want;
-        rvBeforeLastWrite = obj.getMetadata().getResourceVersion();
-    }
-
-    private void emitEvents(APNodeState obj, Optional<ConvergeReport> report, APNodeStateStatus previous, APNodeStateStatus desired) {
-        if (report.isPresent()) {
-            ConvergeReport r = report.get();
-            for (String e : r.events()) {
-                events.normal(obj, e.startsWith("removed") || e.contains("gave back") || e.contains("give back")
-                        ? Reasons.RELEASING : Reasons.APPLYING, e);
-            }
-        }
-        List<Condition> before = previous == null ? null : previous.getConditions();
-        for (Condition c : desired.getConditions() == null ? List.<Condition>of() : desired.getConditions()) {
-            boolean wasTrue = Conditions.isTrue(before, c.getType());
-            boolean isTrue = Conditions.TRUE.equals(c.getStatus());
-            if (isTrue && !wasTrue) {
-                if (Conditions.READY.equals(c.getType())) {
-                    events.normal(obj, Reasons.READY, "the node matches spec (generation " + obj.getMetadata().getGeneration() + ")");
-                } else {
-                    events.warning(obj, c.getReason(), c.getMessage());
-                }
-            }
-        }
     }
 
     private static String now() {
@@ -566,11 +440,4 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    private static void mkdirs(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

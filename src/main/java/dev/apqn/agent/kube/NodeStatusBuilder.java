@@ -1,5 +1,7 @@
 package dev.apqn.agent.kube;
 
+import dev.apqn.api.v1alpha1.Allocation;
+import dev.apqn.api.v1alpha1.APNodeStateSpec;
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.IntentLedger;
 import dev.apqn.agent.Ownership;
@@ -128,5 +130,18 @@ public final class NodeStatusBuilder {
 
     static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** The reservations {@code spec.allocations} lists (empty without a spec). */
+    static SortedSet<String> allocatedIn(APNodeStateSpec spec) {
+        SortedSet<String> out = new TreeSet<>();
+        if (spec != null && spec.getAllocations() != null) {
+            for (Allocation a : spec.getAllocations()) {
+                if (a.getReservation() != null) {
+                    out.add(a.getReservation());
+                }
+            }
+        }
+        return out;
     }
 }

@@ -6,8 +6,13 @@ import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
+import dev.apqn.agent.IntentLedger;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The status an agent publishes as soon as it sees a new kernel (a new boot id) and before it
@@ -49,5 +54,35 @@ final class RebootNotice {
         out.setConditions(Conditions.set(out.getConditions(), Conditions.RESTORING, true, Reasons.RECOVERING_INTENT,
                 "the node rebooted (kernel state reset); re-converging from scratch", out.getObservedGeneration(), now));
         return out;
+    }
+
+    /**
+     * Whether the kernel has a boot id other than the one the intent ledger was written under, seen
+     * for the first time: the node rebooted, under a running agent or before this agent started.
+     * The converger discards the ledger on its next pass; this only decides what to say first.
+     * Passes run one at a time, so no locking.
+     */
+    static final class BootWatch {
+
+        private final Supplier<String> bootId;
+        private final Path ledgerDir;
+        private String lastSeen;
+
+        BootWatch(Supplier<String> bootId, Path ledgerDir) {
+            this.bootId = bootId;
+            this.ledgerDir = ledgerDir;
+        }
+
+        boolean rebootUnseen() {
+            try {
+                String boot = bootId.get();
+                boolean changed = !boot.equals(lastSeen); // the first pass, or a reboot under a running agent
+                lastSeen = boot;
+                // the ledger's file, not HostConverger.ledger(): opening it there would already discard it
+                return changed && IntentLedger.bootIdRecordedIn(ledgerDir).map(recorded -> !recorded.equals(boot)).orElse(false);
+            } catch (IOException | RuntimeException e) {
+                return false; // the converge that follows reads both again and reports what fails
+            }
+        }
     }
 }

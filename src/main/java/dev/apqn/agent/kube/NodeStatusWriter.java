@@ -1,0 +1,66 @@
+package dev.apqn.agent.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.apqn.api.v1alpha1.APNodeState;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+import java.util.Objects;
+
+/**
+ * Writes one node's {@code APNodeState.status} by server-side apply (the agent's field manager,
+ * forced: the status is the agent's alone), and only when it changed: not when it equals what the
+ * server has, and not again while the informer has not caught up with our last write.
+ */
+final class NodeStatusWriter {
+
+    private final KubernetesClient client;
+    private final String node;
+    private final String fieldManager;
+    private JsonNode lastWritten;
+    private String rvBeforeLastWrite;
+    private volatile long writes;
+
+    NodeStatusWriter(KubernetesClient client, String node, String fieldManager) {
+        this.client = client;
+        this.node = node;
+        this.fieldManager = fieldManager;
+    }
+
+    /** Writes {@code desired} unless {@code published} (what the server has, as far as we know) equals it. */
+    void writeIfChanged(APNodeState obj, APNodeStateStatus published, APNodeStateStatus desired) {
+        JsonNode want = Serialization.jsonMapper().valueToTree(desired);
+        JsonNode have = published == null ? null : Serialization.jsonMapper().valueToTree(published);
+        if (want.equals(have)) {
+            return;
+        }
+        if (want.equals(lastWritten) && Objects.equals(rvBeforeLastWrite, obj.getMetadata().getResourceVersion())) {
+            return; // our last write is not in the informer's cache yet
+        }
+        var apply = new APNodeState();
+        apply.setMetadata(new ObjectMeta());
+        apply.getMetadata().setName(node);
+        apply.setSpec(null);
+        apply.setStatus(desired);
+        PatchContext ssa = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(fieldManager).withForce(true).build();
+        client.resources(APNodeState.class).withName(node).subresource("status").patch(ssa, apply);
+        writes++;
+        lastWritten = want;
+        rvBeforeLastWrite = obj.getMetadata().getResourceVersion();
+    }
+
+    /** The object is gone (deleted, or not created yet): the next write is a write whatever we wrote before. */
+    void forget() {
+        lastWritten = null;
+    }
+
+    /** Status writes made so far. */
+    long writes() {
+        return writes;
+    }
+}
