@@ -12,7 +12,7 @@ import dev.apqn.agent.kube.NodeStatusBuilder;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.api.v1alpha1.AgentStatus;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.SimFaults;
 import dev.apqn.apbus.sim.SimSysfs;

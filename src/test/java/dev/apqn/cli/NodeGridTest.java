@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.Claim;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import dev.apqn.controller.PlanInputs;
 import dev.apqn.plan.PolicyView;
 import io.fabric8.kubernetes.client.utils.Serialization;

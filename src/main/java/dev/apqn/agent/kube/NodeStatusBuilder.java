@@ -7,7 +7,7 @@ import dev.apqn.agent.SyncState;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.api.v1alpha1.AgentStatus;
 import dev.apqn.api.v1alpha1.CapabilitiesStatus;
-import dev.apqn.api.v1alpha1.CardGeneration;
+import dev.apqn.ap.CardGeneration;
 import dev.apqn.api.v1alpha1.CardMode;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.HostConfigStatus;
@@ -17,12 +17,12 @@ import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.ApCard;
+import dev.apqn.ap.ApCard;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.NodeCapabilities;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.OffHostClaim;
@@ -110,7 +110,7 @@ public final class NodeStatusBuilder {
         s.setReservations(reservations(o, previous, now));
         s.setLedger(ledger(o));
         s.setAgent(o.agent());
-        s.setFreeApqns((int) inv.queues().values().stream().filter(q -> q.driver() == dev.apqn.apbus.ApDriver.CEX4QUEUE).count());
+        s.setFreeApqns((int) inv.queues().values().stream().filter(q -> q.driver() == dev.apqn.ap.ApDriver.CEX4QUEUE).count());
         int reserved = 0;
         for (var e : inv.mdevs().entrySet()) {
             if (o.owned().mdevs().containsKey(e.getKey())) {
@@ -223,7 +223,7 @@ public final class NodeStatusBuilder {
         if (card == null) {
             return new CardShape(null, null, null, null, null, null, qg);
         }
-        return new CardShape(card.type().orElse(null), CardGeneration.ofHwtype(card.hwtype()), switch (card.mode()) {
+        return new CardShape(card.type().orElse(null), CardGeneration.ofHwtype(card.hwtype()).orElse(null), switch (card.mode()) {
             case CCA -> CardMode.CCA;
             case EP11 -> CardMode.EP11;
             case ACCELERATOR -> CardMode.Accelerator;

@@ -1,8 +1,8 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApSyntaxException;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.KernelNumbers;
+import dev.apqn.ap.ApSyntaxException;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.KernelNumbers;
 
 /**
  * Writes to the simple AP bus tunables: {@code ap_domain}, {@code config_time}, {@code poll_thread},

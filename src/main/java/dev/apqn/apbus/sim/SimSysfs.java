@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.Sysfs;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsException.Operation;

@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 
 import java.util.ArrayList;
 import java.util.List;

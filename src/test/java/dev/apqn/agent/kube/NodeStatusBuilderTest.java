@@ -8,7 +8,7 @@ import dev.apqn.api.v1alpha1.AgentStatus;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 import dev.apqn.controller.RangeLists;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
@@ -158,9 +158,9 @@ class NodeStatusBuilderTest {
         var agent = new AgentStatus();
         agent.setIdentity("a");
         var kept = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.KEPT, "payroll/old-hsm",
-                new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(5, 4))));
+                new TreeSet<>(List.of(dev.apqn.ap.Apqn.of(5, 4))));
         var collateral = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.COLLATERAL, "payroll/old-hsm",
-                new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(3, 4), dev.apqn.apbus.Apqn.of(6, 4))));
+                new TreeSet<>(List.of(dev.apqn.ap.Apqn.of(3, 4), dev.apqn.ap.Apqn.of(6, 4))));
         var target = new HostTarget(OwnershipMode.MASKS, ApMask.none(), ApMask.none().with(4), new TreeSet<>(), new TreeMap<>(),
                 List.of(kept, collateral), 1L);
         for (SyncState host : List.of(SyncState.READY, SyncState.APPLYING)) {
