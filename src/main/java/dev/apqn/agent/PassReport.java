@@ -9,12 +9,12 @@ import static dev.apqn.agent.SyncState.PLAN_STALE;
 import static dev.apqn.agent.SyncState.RESTORING;
 
 import dev.apqn.ap.ApDriver;
-import dev.apqn.apbus.ApInventory;
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.ApMdev;
 import dev.apqn.ap.ApQueue;
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Matrix;
+import dev.apqn.apbus.ApInventory;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 

@@ -1,5 +1,6 @@
 package dev.apqn.cli;
 
+import dev.apqn.ap.Apqn;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.AffectedGuest;
 import dev.apqn.api.v1alpha1.Approval;
@@ -7,7 +8,6 @@ import dev.apqn.api.v1alpha1.MatrixStatus;
 import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.PlanStatus;
-import dev.apqn.ap.Apqn;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,11 @@
 package dev.apqn.controller;
 
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateSpec;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
@@ -19,14 +25,8 @@ import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.api.v1alpha1.SelectionSpec;
-import dev.apqn.ap.ApCard;
-import dev.apqn.ap.ApMask;
-import dev.apqn.ap.ApQueue;
-import dev.apqn.ap.Apqn;
-import dev.apqn.ap.Matrix;
 import dev.apqn.plan.Allocation;
 import dev.apqn.plan.ApprovalMode;
-import dev.apqn.ap.CardGeneration;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.ForeignMdev;
 import dev.apqn.plan.NodeInput;

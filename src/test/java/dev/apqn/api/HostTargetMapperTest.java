@@ -3,12 +3,12 @@ package dev.apqn.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.apqn.api.v1alpha1.APNodeStateSpec;
-import dev.apqn.api.v1alpha1.HostTargetMapper;
-import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Matrix;
+import dev.apqn.api.v1alpha1.APNodeStateSpec;
+import dev.apqn.api.v1alpha1.HostTargetMapper;
+import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;

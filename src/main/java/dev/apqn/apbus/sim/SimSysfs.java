@@ -3,8 +3,8 @@ package dev.apqn.apbus.sim;
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Errno;
 import dev.apqn.apbus.Sysfs;
-import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsException.Operation;
+import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsTimeoutException;
 
 import java.time.Duration;

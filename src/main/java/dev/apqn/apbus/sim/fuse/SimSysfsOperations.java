@@ -4,8 +4,8 @@ import com.sun.jna.Function;
 import com.sun.jna.Pointer;
 import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException;
-import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.apbus.sim.SimSysfs.Entry;
+import dev.apqn.apbus.sim.SimSysfs;
 import org.jboss.logging.Logger;
 
 import java.nio.ByteOrder;
