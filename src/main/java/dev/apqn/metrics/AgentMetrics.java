@@ -2,6 +2,7 @@ package dev.apqn.metrics;
 
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.TakeoverEstimate;
+import dev.apqn.agent.kube.AgentMetricsSink;
 import dev.apqn.ap.ApQueue;
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Errno;

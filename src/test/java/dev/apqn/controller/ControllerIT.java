@@ -19,6 +19,7 @@ import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.NodeMdev;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.SelectionSpec;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
 import dev.apqn.testing.ChartRbac;
@@ -73,7 +74,7 @@ class ControllerIT {
         cp = plane;
         system = cp.createNamespace("apqn-sys");
         controllerClient = controllerClient(cp, system);
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(system)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
         operator = ControllerOperator.create(controllerClient, settings);
         operator.start();
@@ -571,7 +572,7 @@ class ControllerIT {
         Map<String, Integer> eventsBefore = eventCounts(ns);
 
         operator.stop();
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(system)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
         operator = ControllerOperator.create(controllerClient, settings);
         operator.start();
@@ -614,7 +615,7 @@ class ControllerIT {
     @Test
     void leaderElectionTakesTheLeaseInTheOperatorNamespace() {
         // under the controller's RBAC: its Role lets it create and renew only this Lease
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system).withLeaderElection(true, system);
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(system).withLeaderElection(true, system);
         assertThat(ControllerOperator.leaderElection(settings).getLeaseNamespace()).contains(system);
         Operator le = ControllerOperator.create(controllerClient, settings, false);
         assertThat(le.getConfigurationService().getLeaderElectionConfiguration()).isPresent();

@@ -8,6 +8,7 @@ import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.Approval;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.apbus.sim.MachineProfiles;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.controller.ControllerOperator;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.status.Conditions;
@@ -132,7 +133,7 @@ public final class Demo implements AutoCloseable {
 
     private void startController() {
         step("4", "Controller in this JVM (plain JOSDK operator, leader election off)");
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(SYSTEM_NAMESPACE)
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(SYSTEM_NAMESPACE)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, SYSTEM_NAMESPACE);
         long t = System.nanoTime();
         operator = ControllerOperator.create(admin, settings, false);
@@ -154,7 +155,7 @@ public final class Demo implements AutoCloseable {
         });
         Path state = o.outDir().resolve("nodes");
         deleteTree(state);
-        var settings = AgentSettings.defaults().withIdentity("demo-agent").withLeaseNamespace(SYSTEM_NAMESPACE);
+        var settings = ApqnConfigs.agentDefaults().withIdentity("demo-agent").withLeaseNamespace(SYSTEM_NAMESPACE);
         fleet = AgentFleet.create(agentClient, settings, DemoNode.ALL.size(), state);
         for (DemoNode n : DemoNode.ALL) {
             fleet.addSimulatedNode(n.name(), n.profile());

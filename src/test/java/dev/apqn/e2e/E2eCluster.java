@@ -23,6 +23,7 @@ import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.NodeMdev;
 import dev.apqn.api.v1alpha1.Phase;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.controller.ControllerOperator;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.plan.HostTarget;
@@ -199,7 +200,7 @@ final class E2eCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.agentClient = agentRbac();
-        this.agentSettings = AgentSettings.defaults().withIdentity("e2e-agent").withLeaseNamespace(system)
+        this.agentSettings = ApqnConfigs.agentDefaults().withIdentity("e2e-agent").withLeaseNamespace(system)
                 .withLease(Duration.ofSeconds(3), Duration.ofMillis(500))
                 .withResyncPeriod(Duration.ofMillis(300)).withRetryDelay(Duration.ofMillis(200))
                 .withDrain(DrainPolicy.waitBounded(Duration.ofMillis(300)).withPollInterval(Duration.ofMillis(20)));

@@ -17,7 +17,6 @@ import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
-import dev.apqn.metrics.AgentMetricsSink;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
