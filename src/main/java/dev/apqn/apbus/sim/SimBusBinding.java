@@ -36,10 +36,23 @@ final class SimBusBinding {
 
     private final SimKernel k;
     private final SimCapabilities caps;
+    private long bindingsCompleteCount;
+    /** The current "bindings complete" was counted; the next probe re-arms it. */
+    private boolean bindingsCompleteDone;
 
     SimBusBinding(SimKernel kernel) {
         this.k = kernel;
         this.caps = kernel.capabilities();
+    }
+
+    /** Boot: nothing counted yet. */
+    void resetBindingsComplete() {
+        bindingsCompleteCount = 0;
+        bindingsCompleteDone = false;
+    }
+
+    long bindingsCompleteCount() {
+        return bindingsCompleteCount;
     }
 
     /** A write to {@code apmask} ({@code adapters}) or {@code aqmask} (§3.2). */
@@ -190,7 +203,7 @@ final class SimBusBinding {
             return;
         }
         k.vfioLoaded = true;
-        if (k.driversAutoprobe) {
+        if (k.attributes().driversAutoprobe()) {
             for (SimQueue q : List.copyOf(k.queues.values())) {
                 if (q.driver == null && gateAllows(q, SimDriver.VFIO_AP)) {
                     bindQueue(q, SimDriver.VFIO_AP);
@@ -266,7 +279,7 @@ final class SimBusBinding {
 
     private void bindQueue(SimQueue q, SimDriver driver) {
         q.driver = driver;
-        k.bindingsCompleteDone = false; // every probe re-arms the completion
+        bindingsCompleteDone = false; // every probe re-arms the completion
         if (driver == SimDriver.CEX4QUEUE) {
             q.initialised = true; // RAPQ + init of the host state machine
             q.zcryptOnline = true;
@@ -294,21 +307,21 @@ final class SimBusBinding {
 
     /** After the first scan: counts and announces the moment every queue is bound, once per re-arm. */
     void checkBindingsComplete() {
-        if (k.scans < 1) {
+        if (k.scans() < 1) {
             return;
         }
         long bound = k.queues.values().stream().filter(q -> q.driver != null).count();
-        if (bound == k.queues.size() && !k.bindingsCompleteDone) {
-            k.bindingsCompleteDone = true;
-            k.bindingsCompleteCount++;
-            k.uevent("change", "/devices/ap", Map.of("BINDINGS", "complete", "COMPLETECOUNT", Long.toString(k.bindingsCompleteCount)));
+        if (bound == k.queues.size() && !bindingsCompleteDone) {
+            bindingsCompleteDone = true;
+            bindingsCompleteCount++;
+            k.uevent("change", "/devices/ap", Map.of("BINDINGS", "complete", "COMPLETECOUNT", Long.toString(bindingsCompleteCount)));
         }
     }
 
     /** The {@code bindings} text without newline, e.g. {@code 12/12 (complete)}. */
     String bindingsText() {
         long bound = k.queues.values().stream().filter(q -> q.driver != null).count();
-        return bound + "/" + k.queues.size() + (k.scans >= 1 && bound == k.queues.size() ? " (complete)" : "");
+        return bound + "/" + k.queues.size() + (k.scans() >= 1 && bound == k.queues.size() ? " (complete)" : "");
     }
 
     private Object findDevice(String name) {

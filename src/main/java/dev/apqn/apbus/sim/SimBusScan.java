@@ -61,7 +61,7 @@ final class SimBusScan {
                 c = new SimCard(hw.card, functionsOf(hw.card), hw.configured, hw.checkstopped, serialOf(hw.card));
                 k.cards.put(a, c);
                 k.uevent("add", SimKernel.devpath(c), cardUeventEnv(c));
-                if (k.driversAutoprobe) {
+                if (k.attributes().driversAutoprobe()) {
                     binding.bindCard(c);
                 }
             } else {
@@ -86,7 +86,7 @@ final class SimBusScan {
                     q = new SimQueue(apqn, hw.configured, hw.checkstopped);
                     k.queues.put(apqn, q);
                     k.uevent("add", SimKernel.devpath(q), Map.of("MODE", modeName(c)));
-                    if (k.driversAutoprobe) {
+                    if (k.attributes().driversAutoprobe()) {
                         binding.probe(q);
                     }
                 } else {
@@ -97,11 +97,10 @@ final class SimBusScan {
         if (configChanged) {
             k.vfio.onScanComplete();
         }
-        if (k.apDomain < 0) {
+        if (k.attributes().apDomain() < 0) {
             selectDefaultDomain();
         }
-        k.scans++;
-        if (k.scans == 1) {
+        if (k.countScan() == 1) {
             k.uevent("change", "/devices/ap", Map.of("INITSCAN", "done"));
         }
         binding.checkBindingsComplete();
@@ -123,7 +122,7 @@ final class SimBusScan {
     private void selectDefaultDomain() {
         for (SimQueue q : k.queues.values()) {
             if (k.aqmask.get(q.apqn().domain())) {
-                k.apDomain = q.apqn().domain();
+                k.attributes().selectDefaultDomain(q.apqn().domain());
                 return;
             }
         }

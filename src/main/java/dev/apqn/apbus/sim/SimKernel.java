@@ -92,15 +92,7 @@ public final class SimKernel implements HostQueues {
     final TreeMap<Apqn, SimQueue> queues = new TreeMap<>();
     SimVfioAp vfio;
     ZcryptTraffic traffic;
-    long scans;
-    long bindingsCompleteCount;
-    /** The current "bindings complete" was counted; the next probe re-arms it. */
-    boolean bindingsCompleteDone;
-    int apDomain;
-    int configTime;
-    boolean pollThread;
-    long pollTimeout;
-    boolean driversAutoprobe;
+    private long scans;
     private final List<Uevent> uevents = new ArrayList<>();
     private final Map<Apqn, Integer> zeroizeCounts = new TreeMap<>();
     private final List<ZeroizeEvent> zeroizeLog = new ArrayList<>();
@@ -168,13 +160,8 @@ public final class SimKernel implements HostQueues {
         vfio = new SimVfioAp(this);
         traffic = new ZcryptTraffic(this, seed);
         scans = 0;
-        bindingsCompleteCount = 0;
-        bindingsCompleteDone = false;
-        apDomain = -1;
-        configTime = 30;
-        pollThread = false;
-        pollTimeout = 250000;
-        driversAutoprobe = true;
+        binding.resetBindingsComplete();
+        attributes.reset();
         uevents.clear();
         zeroizeCounts.clear();
         zeroizeLog.clear();
@@ -269,7 +256,17 @@ public final class SimKernel implements HostQueues {
     }
 
     public long bindingsCompleteCount() {
-        return locked(() -> bindingsCompleteCount);
+        return locked(binding::bindingsCompleteCount);
+    }
+
+    /** Counts a completed bus scan; the new count. */
+    long countScan() {
+        return ++scans;
+    }
+
+    /** The bus tunables (ap_domain, config_time, poll_thread, poll_timeout, drivers_autoprobe). */
+    SimBusAttributes attributes() {
+        return attributes;
     }
 
     /** Every uevent sent since boot, oldest first. */

@@ -673,24 +673,24 @@ public final class SimSysfs implements Sysfs {
         e.ro("ap_adapter_mask", () -> k.qciApm.toSysfs());
         e.ro("ap_usage_domain_mask", () -> k.qciAqm.toSysfs());
         e.ro("ap_control_domain_mask", () -> k.qciAdm.toSysfs());
-        e.rw("ap_domain", () -> k.apDomain + "\n", v -> k.writeApDomain(v));
+        e.rw("ap_domain", () -> k.attributes().apDomain() + "\n", v -> k.writeApDomain(v));
         e.ro("ap_max_adapter_id", () -> k.profile().maxAdapterId() + "\n");
         e.ro("ap_max_domain_id", () -> k.profile().maxDomainId() + "\n");
         e.ro("ap_interrupts", () -> "1\n");
-        e.rw("config_time", () -> k.configTime + "\n", v -> k.writeConfigTime(v));
-        e.rw("poll_thread", () -> (k.pollThread ? 1 : 0) + "\n", v -> k.writePollThread(v));
-        e.rw("poll_timeout", () -> k.pollTimeout + "\n", v -> k.writePollTimeout(v));
-        e.rw("scans", () -> k.scans + "\n", v -> k.scan());
+        e.rw("config_time", () -> k.attributes().configTime() + "\n", v -> k.writeConfigTime(v));
+        e.rw("poll_thread", () -> (k.attributes().pollThread() ? 1 : 0) + "\n", v -> k.writePollThread(v));
+        e.rw("poll_timeout", () -> k.attributes().pollTimeout() + "\n", v -> k.writePollTimeout(v));
+        e.rw("scans", () -> k.scans() + "\n", v -> k.scan());
         e.ro("bindings", () -> k.bindingsText() + "\n");
         if (caps.busFeatures()) {
             boolean apxa = k.profile().maxAdapterId() > 63 || k.profile().maxDomainId() > 15;
             e.ro("features", () -> (apxa ? "APSC APXA QACT RC8A" : "APSC QACT RC8A") + "\n");
         }
         if (caps.driverOverride()) {
-            e.ro("bindings_complete_count", () -> k.bindingsCompleteCount + "\n");
+            e.ro("bindings_complete_count", () -> k.bindingsCompleteCount() + "\n");
         }
         e.wo("drivers_probe", v -> k.driversProbe(v));
-        e.rw("drivers_autoprobe", () -> (k.driversAutoprobe ? 1 : 0) + "\n", v -> k.writeDriversAutoprobe(v));
+        e.rw("drivers_autoprobe", () -> (k.attributes().driversAutoprobe() ? 1 : 0) + "\n", v -> k.writeDriversAutoprobe(v));
         e.wo("uevent", v -> core.synthUevent(null, "", v));
         e.dir("devices").dir("drivers");
         return e.map;

@@ -39,7 +39,8 @@ final class SimZcryptInfo {
         if (c.hardware().mode() == MachineProfile.Mode.EP11) {
             return anyUsableQueue(c) ? String.format("%16.16s\n", c.serial) : "\n";
         }
-        SimQueue q = k.apDomain < 0 ? null : k.queues.get(Apqn.of(c.id(), k.apDomain));
+        int domain = k.attributes().apDomain();
+        SimQueue q = domain < 0 ? null : k.queues.get(Apqn.of(c.id(), domain));
         return q != null && k.zcryptUsable(q) ? c.serial + "\n" : "\n";
     }
 
