@@ -62,7 +62,7 @@ final class SimBusAttributes {
     /** {@code ap_domain} ({@code sscanf %i}): a domain set in aqmask. */
     void writeApDomain(String raw) {
         long d = KernelInput.sscanfI(raw).orElse(-1L);
-        if (d < 0 || d > k.profile().maxDomainId() || !k.aqmask.get((int) d)) {
+        if (d < 0 || d > k.profile().maxDomainId() || !k.aqmask().get((int) d)) {
             throw new SimKernelException(Errno.EINVAL, "ap_domain must be a domain set in aqmask");
         }
         apDomain = (int) d;

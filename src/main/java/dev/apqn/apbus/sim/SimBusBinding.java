@@ -62,7 +62,7 @@ final class SimBusBinding {
             // ap-bus.md §11.2: errno not verified; we choose EBUSY.
             throw new SimKernelException(Errno.EBUSY, name + " cannot change while a queue has a driver_override");
         }
-        ApMask current = adapters ? k.apmask : k.aqmask;
+        ApMask current = adapters ? k.apmask() : k.aqmask();
         ApMask next;
         try {
             next = ApMask.parseWrite(raw, current);
@@ -72,10 +72,10 @@ final class SimBusBinding {
         if (next.equals(current)) {
             return;
         }
-        if (caps.maskInUseVeto() && k.vfioLoaded) {
+        if (caps.maskInUseVeto() && k.vfioApLoaded()) {
             ApMask reserved = next.andNot(current);
             if (!reserved.isEmpty()) {
-                Optional<String> clash = adapters ? k.vfio.inUse(reserved, k.aqmask) : k.vfio.inUse(k.apmask, reserved);
+                Optional<String> clash = adapters ? k.vfio().inUse(reserved, k.aqmask()) : k.vfio().inUse(k.apmask(), reserved);
                 if (clash.isPresent()) {
                     throw new SimKernelException(Errno.EBUSY, "can not reserve for the host driver: " + clash.get());
                 }
@@ -85,11 +85,7 @@ final class SimBusBinding {
         for (Apqn a : k.queues.keySet()) {
             ownedBefore.put(a, ownedByMasks(a));
         }
-        if (adapters) {
-            k.apmask = next;
-        } else {
-            k.aqmask = next;
-        }
+        k.changeMask(adapters, next);
         if (caps.maskUevents()) {
             k.uevent("change", "/devices/ap", Map.of(adapters ? "APMASK" : "AQMASK", next.toSysfs()));
         }
@@ -185,7 +181,7 @@ final class SimBusBinding {
         if (!caps.driverOverride()) {
             throw new SimKernelException(Errno.EACCES, "driver_override needs kernel 6.19");
         }
-        if (!(k.apmask.isFull() && k.aqmask.isFull())) {
+        if (!(k.apmask().isFull() && k.aqmask().isFull())) {
             throw new SimKernelException(Errno.EINVAL,
                     "driver_override can only be set while apmask and aqmask are both all ones");
         }
@@ -199,10 +195,10 @@ final class SimBusBinding {
 
     /** The matrix device appears and unbound non-default queues bind (if autoprobe). */
     void loadVfioAp() {
-        if (k.vfioLoaded) {
+        if (k.vfioApLoaded()) {
             return;
         }
-        k.vfioLoaded = true;
+        k.vfioLoaded(true);
         if (k.attributes().driversAutoprobe()) {
             for (SimQueue q : List.copyOf(k.queues.values())) {
                 if (q.driver == null && gateAllows(q, SimDriver.VFIO_AP)) {
@@ -215,23 +211,23 @@ final class SimBusBinding {
 
     /** EBUSY while mdevs exist (module reference); else all its queues are unbound (flushed and zeroized). */
     void unloadVfioAp() {
-        if (!k.vfioLoaded) {
+        if (!k.vfioApLoaded()) {
             return;
         }
-        if (!k.vfio.mdevs.isEmpty()) {
-            throw new SimKernelException(Errno.EBUSY, "vfio_ap is in use by " + k.vfio.mdevs.size() + " mdev(s)");
+        if (!k.vfio().mdevs.isEmpty()) {
+            throw new SimKernelException(Errno.EBUSY, "vfio_ap is in use by " + k.vfio().mdevs.size() + " mdev(s)");
         }
         for (SimQueue q : List.copyOf(k.queues.values())) {
             if (q.driver == SimDriver.VFIO_AP) {
                 leaveDriver(q);
             }
         }
-        k.vfioLoaded = false;
+        k.vfioLoaded(false);
     }
 
     /** Invariant 2: {@code apmask[a] ∧ aqmask[q]}. */
     boolean ownedByMasks(Apqn apqn) {
-        return k.apmask.get(apqn.adapter()) && k.aqmask.get(apqn.domain());
+        return k.apmask().get(apqn.adapter()) && k.aqmask().get(apqn.domain());
     }
 
     /** See {@link SimKernel#ownedByDefaultForVfio}. */
@@ -253,7 +249,7 @@ final class SimBusBinding {
     }
 
     private boolean loaded(SimDriver driver) {
-        return driver != SimDriver.VFIO_AP || k.vfioLoaded;
+        return driver != SimDriver.VFIO_AP || k.vfioApLoaded();
     }
 
     private void checkDriverLoaded(SimDriver driver) {
@@ -285,7 +281,7 @@ final class SimBusBinding {
             q.zcryptOnline = true;
         } else {
             q.initialised = false;
-            k.vfio.onQueueProbe(q);
+            k.vfio().onQueueProbe(q);
         }
     }
 
@@ -298,9 +294,9 @@ final class SimBusBinding {
         q.driver = null;
         q.initialised = false;
         q.zcryptOnline = false;
-        k.traffic.flush(q.apqn());
+        k.traffic().flush(q.apqn());
         if (old == SimDriver.VFIO_AP) {
-            k.vfio.onQueueRemove(q);
+            k.vfio().onQueueRemove(q);
         }
         k.zeroize(q.apqn(), ZeroizeEvent.Reason.LEFT_DRIVER);
     }

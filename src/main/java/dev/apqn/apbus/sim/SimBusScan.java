@@ -41,17 +41,15 @@ final class SimBusScan {
      */
     void scan() {
         MachineProfile profile = k.profile();
-        boolean configChanged = !(firmware.apm.equals(k.qciApm) && firmware.aqm.equals(k.qciAqm) && firmware.adm.equals(k.qciAdm));
+        boolean configChanged = !(firmware.apm.equals(k.qciApm()) && firmware.aqm.equals(k.qciAqm()) && firmware.adm.equals(k.qciAdm()));
         if (configChanged) {
-            k.qciApm = firmware.apm;
-            k.qciAqm = firmware.aqm;
-            k.qciAdm = firmware.adm;
-            k.vfio.onConfigChanged();
+            k.adoptHostConfiguration(firmware.apm, firmware.aqm, firmware.adm);
+            k.vfio().onConfigChanged();
         }
         for (int a = 0; a <= profile.maxAdapterId(); a++) {
             SimFirmware.AdapterHw hw = firmware.adapter(a);
             SimCard c = k.cards.get(a);
-            if (hw == null || !k.qciApm.get(a)) {
+            if (hw == null || !k.qciApm().get(a)) {
                 if (c != null) {
                     removeCard(c);
                 }
@@ -76,7 +74,7 @@ final class SimBusScan {
             for (int d = 0; d <= profile.maxDomainId(); d++) {
                 Apqn apqn = Apqn.of(a, d);
                 SimQueue q = k.queues.get(apqn);
-                if (!k.qciAqm.get(d)) {
+                if (!k.qciAqm().get(d)) {
                     if (q != null) {
                         removeQueue(q);
                     }
@@ -95,7 +93,7 @@ final class SimBusScan {
             }
         }
         if (configChanged) {
-            k.vfio.onScanComplete();
+            k.vfio().onScanComplete();
         }
         if (k.attributes().apDomain() < 0) {
             selectDefaultDomain();
@@ -121,7 +119,7 @@ final class SimBusScan {
 
     private void selectDefaultDomain() {
         for (SimQueue q : k.queues.values()) {
-            if (k.aqmask.get(q.apqn().domain())) {
+            if (k.aqmask().get(q.apqn().domain())) {
                 k.attributes().selectDefaultDomain(q.apqn().domain());
                 return;
             }
@@ -131,14 +129,14 @@ final class SimBusScan {
     private void updateQueueState(SimQueue q, boolean configured, boolean checkstopped) {
         if (checkstopped && !q.chkstop) {
             q.chkstop = true;
-            k.traffic.flush(q.apqn());
+            k.traffic().flush(q.apqn());
         } else if (!checkstopped && q.chkstop) {
             q.chkstop = false;
         }
         if (!configured && q.config) {
             q.config = false;
             k.uevent("change", SimKernel.devpath(q), Map.of("CONFIG", "0"));
-            k.traffic.flush(q.apqn());
+            k.traffic().flush(q.apqn());
         } else if (configured && !q.config) {
             q.config = true;
             k.uevent("change", SimKernel.devpath(q), Map.of("CONFIG", "1"));

@@ -82,16 +82,16 @@ public final class SimKernel implements HostQueues {
     private final SimFirmware firmware;
 
     // ---- kernel state: reset by reboot ----
-    ApMask qciApm;
-    ApMask qciAqm;
-    ApMask qciAdm;
-    ApMask apmask;
-    ApMask aqmask;
-    boolean vfioLoaded;
+    private ApMask qciApm;
+    private ApMask qciAqm;
+    private ApMask qciAdm;
+    private ApMask apmask;
+    private ApMask aqmask;
+    private boolean vfioLoaded;
     final TreeMap<Integer, SimCard> cards = new TreeMap<>();
     final TreeMap<Apqn, SimQueue> queues = new TreeMap<>();
-    SimVfioAp vfio;
-    ZcryptTraffic traffic;
+    private SimVfioAp vfio;
+    private ZcryptTraffic traffic;
     private long scans;
     private final List<Uevent> uevents = new ArrayList<>();
     private final Map<Apqn, Integer> zeroizeCounts = new TreeMap<>();
@@ -257,6 +257,46 @@ public final class SimKernel implements HostQueues {
 
     public long bindingsCompleteCount() {
         return locked(binding::bindingsCompleteCount);
+    }
+
+    // Narrow writers for the collaborators (SimBusScan, SimBusBinding); they run under the kernel lock.
+
+    /** A bus scan saw this host configuration (the QCI masks). */
+    void adoptHostConfiguration(ApMask apm, ApMask aqm, ApMask adm) {
+        qciApm = apm;
+        qciAqm = aqm;
+        qciAdm = adm;
+    }
+
+    ApMask qciApm() {
+        return qciApm;
+    }
+
+    ApMask qciAqm() {
+        return qciAqm;
+    }
+
+    ApMask qciAdm() {
+        return qciAdm;
+    }
+
+    /** A validated write to {@code apmask} ({@code adapters}) or {@code aqmask}. */
+    void changeMask(boolean adapters, ApMask next) {
+        if (adapters) {
+            apmask = next;
+        } else {
+            aqmask = next;
+        }
+    }
+
+    /** vfio_ap was loaded or unloaded. */
+    void vfioLoaded(boolean loaded) {
+        vfioLoaded = loaded;
+    }
+
+    /** The vfio_ap driver model of this boot. */
+    SimVfioAp vfio() {
+        return vfio;
     }
 
     /** Counts a completed bus scan; the new count. */

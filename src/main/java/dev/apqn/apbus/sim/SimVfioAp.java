@@ -94,7 +94,7 @@ final class SimVfioAp {
     }
 
     void createBootMdev(MachineProfile.Mdev spec) {
-        if (!k.vfioLoaded) {
+        if (!k.vfioApLoaded()) {
             throw new SimKernelException(Errno.ENOENT, "vfio_ap is not loaded at boot");
         }
         String uuid = create(spec.uuid());
@@ -360,8 +360,8 @@ final class SimVfioAp {
     }
 
     private Matrix computeShadow(SimMdev m) {
-        ApMask apm = m.matrix.adapters().and(k.qciApm);
-        ApMask aqm = m.matrix.domains().and(k.qciAqm);
+        ApMask apm = m.matrix.adapters().and(k.qciApm());
+        ApMask aqm = m.matrix.domains().and(k.qciAqm());
         for (int a : apm.idList()) {
             for (int d : aqm.idList()) {
                 SimQueue q = k.queues.get(Apqn.of(a, d));
@@ -371,7 +371,7 @@ final class SimVfioAp {
                 }
             }
         }
-        return new Matrix(apm, aqm, m.matrix.controlDomains().and(k.qciAdm));
+        return new Matrix(apm, aqm, m.matrix.controlDomains().and(k.qciAdm()));
     }
 
     private Optional<SimMdev> owner(Apqn apqn) {

@@ -45,7 +45,7 @@ final class SimZcrypt {
                 boolean was = q.zcryptOnline;
                 q.zcryptOnline = on;
                 if (!on) {
-                    k.traffic.flush(q.apqn());
+                    k.traffic().flush(q.apqn());
                 }
                 if (was != on) {
                     k.uevent("change", SimKernel.devpath(q), Map.of("ONLINE", on ? "1" : "0"));
@@ -71,7 +71,7 @@ final class SimZcrypt {
         }
         q.zcryptOnline = on;
         if (!on) {
-            k.traffic.flush(apqn);
+            k.traffic().flush(apqn);
         }
         k.uevent("change", SimKernel.devpath(q), Map.of("ONLINE", on ? "1" : "0"));
     }
@@ -79,20 +79,20 @@ final class SimZcrypt {
     /** A write to a queue's {@code reset}: flushes it (-EAGAIN) and restarts its state machine. */
     void resetQueue(Apqn apqn) {
         k.requireQueue(apqn);
-        k.traffic.flush(apqn);
+        k.traffic().flush(apqn);
     }
 
     /** A write to a queue's {@code request_count}: resets its counter. */
     void resetQueueRequestCount(Apqn apqn) {
         k.requireQueue(apqn);
-        k.traffic.resetRequestCount(apqn);
+        k.traffic().resetRequestCount(apqn);
     }
 
     /** A write to a card's {@code request_count}: resets the counters of the card and all its queues. */
     void resetCardRequestCount(int adapter) {
         k.requireCard(adapter);
         for (SimQueue q : k.queuesOf(adapter)) {
-            k.traffic.resetRequestCount(q.apqn());
+            k.traffic().resetRequestCount(q.apqn());
         }
     }
 
