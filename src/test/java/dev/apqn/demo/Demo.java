@@ -1,7 +1,6 @@
 package dev.apqn.demo;
 
 import dev.apqn.agent.kube.AgentFleet;
-import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.NodeAgent;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
@@ -10,7 +9,6 @@ import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.app.ApqnConfigs;
 import dev.apqn.controller.ControllerOperator;
-import dev.apqn.controller.ControllerSettings;
 import dev.apqn.status.Conditions;
 import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
