@@ -58,7 +58,7 @@ final class SimBusBinding {
     /** A write to {@code apmask} ({@code adapters}) or {@code aqmask} (§3.2). */
     void writeMask(boolean adapters, String raw) {
         String name = adapters ? "apmask" : "aqmask";
-        if (caps.driverOverride() && k.queues.values().stream().anyMatch(q -> q.driverOverride != null)) {
+        if (caps.driverOverride() && k.queues().values().stream().anyMatch(q -> q.driverOverride != null)) {
             // ap-bus.md §11.2: errno not verified; we choose EBUSY.
             throw new SimKernelException(Errno.EBUSY, name + " cannot change while a queue has a driver_override");
         }
@@ -82,7 +82,7 @@ final class SimBusBinding {
             }
         }
         Map<Apqn, Boolean> ownedBefore = new LinkedHashMap<>();
-        for (Apqn a : k.queues.keySet()) {
+        for (Apqn a : k.queues().keySet()) {
             ownedBefore.put(a, ownedByMasks(a));
         }
         k.changeMask(adapters, next);
@@ -91,7 +91,7 @@ final class SimBusBinding {
         }
         // revise bindings (__ap_revise_reserved)
         for (Map.Entry<Apqn, Boolean> e : ownedBefore.entrySet()) {
-            SimQueue q = k.queues.get(e.getKey());
+            SimQueue q = k.queues().get(e.getKey());
             if (q == null) {
                 continue;
             }
@@ -200,7 +200,7 @@ final class SimBusBinding {
         }
         k.vfioLoaded(true);
         if (k.attributes().driversAutoprobe()) {
-            for (SimQueue q : List.copyOf(k.queues.values())) {
+            for (SimQueue q : List.copyOf(k.queues().values())) {
                 if (q.driver == null && gateAllows(q, SimDriver.VFIO_AP)) {
                     bindQueue(q, SimDriver.VFIO_AP);
                 }
@@ -217,7 +217,7 @@ final class SimBusBinding {
         if (!k.vfio().mdevs.isEmpty()) {
             throw new SimKernelException(Errno.EBUSY, "vfio_ap is in use by " + k.vfio().mdevs.size() + " mdev(s)");
         }
-        for (SimQueue q : List.copyOf(k.queues.values())) {
+        for (SimQueue q : List.copyOf(k.queues().values())) {
             if (q.driver == SimDriver.VFIO_AP) {
                 leaveDriver(q);
             }
@@ -233,7 +233,7 @@ final class SimBusBinding {
     /** See {@link SimKernel#ownedByDefaultForVfio}. */
     boolean ownedByDefaultForVfio(Apqn apqn) {
         if (caps.driverOverride()) {
-            SimQueue q = k.queues.get(apqn);
+            SimQueue q = k.queues().get(apqn);
             if (q != null && q.driverOverride != null) {
                 return q.driver != null && q.driver.isDefault();
             }
@@ -306,8 +306,8 @@ final class SimBusBinding {
         if (k.scans() < 1) {
             return;
         }
-        long bound = k.queues.values().stream().filter(q -> q.driver != null).count();
-        if (bound == k.queues.size() && !bindingsCompleteDone) {
+        long bound = k.queues().values().stream().filter(q -> q.driver != null).count();
+        if (bound == k.queues().size() && !bindingsCompleteDone) {
             bindingsCompleteDone = true;
             bindingsCompleteCount++;
             k.uevent("change", "/devices/ap", Map.of("BINDINGS", "complete", "COMPLETECOUNT", Long.toString(bindingsCompleteCount)));
@@ -316,17 +316,17 @@ final class SimBusBinding {
 
     /** The {@code bindings} text without newline, e.g. {@code 12/12 (complete)}. */
     String bindingsText() {
-        long bound = k.queues.values().stream().filter(q -> q.driver != null).count();
-        return bound + "/" + k.queues.size() + (k.scans() >= 1 && bound == k.queues.size() ? " (complete)" : "");
+        long bound = k.queues().values().stream().filter(q -> q.driver != null).count();
+        return bound + "/" + k.queues().size() + (k.scans() >= 1 && bound == k.queues().size() ? " (complete)" : "");
     }
 
     private Object findDevice(String name) {
         if (name.matches("card[0-9a-f]{2}")) {
-            return k.cards.get(Integer.parseInt(name.substring(4), 16));
+            return k.cards().get(Integer.parseInt(name.substring(4), 16));
         }
         if (name.matches("[0-9a-f]{2}\\.[0-9a-f]{4}")) {
             Apqn a = Apqn.parse(name);
-            return k.queues.get(a);
+            return k.queues().get(a);
         }
         return null;
     }

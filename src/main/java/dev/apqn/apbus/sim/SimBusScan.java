@@ -48,7 +48,7 @@ final class SimBusScan {
         }
         for (int a = 0; a <= profile.maxAdapterId(); a++) {
             SimFirmware.AdapterHw hw = firmware.adapter(a);
-            SimCard c = k.cards.get(a);
+            SimCard c = k.cards().get(a);
             if (hw == null || !k.qciApm().get(a)) {
                 if (c != null) {
                     removeCard(c);
@@ -57,7 +57,7 @@ final class SimBusScan {
             }
             if (c == null) {
                 c = new SimCard(hw.card, functionsOf(hw.card), hw.configured, hw.checkstopped, serialOf(hw.card));
-                k.cards.put(a, c);
+                k.putCard(a, c);
                 k.uevent("add", SimKernel.devpath(c), cardUeventEnv(c));
                 if (k.attributes().driversAutoprobe()) {
                     binding.bindCard(c);
@@ -73,7 +73,7 @@ final class SimBusScan {
             }
             for (int d = 0; d <= profile.maxDomainId(); d++) {
                 Apqn apqn = Apqn.of(a, d);
-                SimQueue q = k.queues.get(apqn);
+                SimQueue q = k.queues().get(apqn);
                 if (!k.qciAqm().get(d)) {
                     if (q != null) {
                         removeQueue(q);
@@ -82,7 +82,7 @@ final class SimBusScan {
                 }
                 if (q == null) {
                     q = new SimQueue(apqn, hw.configured, hw.checkstopped);
-                    k.queues.put(apqn, q);
+                    k.putQueue(apqn, q);
                     k.uevent("add", SimKernel.devpath(q), Map.of("MODE", modeName(c)));
                     if (k.attributes().driversAutoprobe()) {
                         binding.probe(q);
@@ -118,7 +118,7 @@ final class SimBusScan {
     }
 
     private void selectDefaultDomain() {
-        for (SimQueue q : k.queues.values()) {
+        for (SimQueue q : k.queues().values()) {
             if (k.aqmask().get(q.apqn().domain())) {
                 k.attributes().selectDefaultDomain(q.apqn().domain());
                 return;
@@ -145,16 +145,16 @@ final class SimBusScan {
 
     private void removeQueue(SimQueue q) {
         binding.leaveDriver(q);
-        k.queues.remove(q.apqn());
+        k.removeQueue(q.apqn());
         k.uevent("remove", SimKernel.devpath(q), Map.of());
     }
 
     private void removeCard(SimCard c) {
-        for (SimQueue q : List.copyOf(k.queues.subMap(Apqn.of(c.id(), 0), true, Apqn.of(c.id(), 255), true).values())) {
+        for (SimQueue q : List.copyOf(k.queues().subMap(Apqn.of(c.id(), 0), true, Apqn.of(c.id(), 255), true).values())) {
             removeQueue(q);
         }
         c.driver = null;
-        k.cards.remove(c.id());
+        k.removeCard(c.id());
         k.uevent("remove", SimKernel.devpath(c), Map.of());
     }
 

@@ -46,7 +46,7 @@ final class SimDriverCore {
     }
 
     String queueUevent(SimQueue q) {
-        return driverLine(q.driver) + "MODE=" + modeName(k.cards.get(q.apqn().adapter())) + "\n";
+        return driverLine(q.driver) + "MODE=" + modeName(k.cards().get(q.apqn().adapter())) + "\n";
     }
 
     /** The matrix device is bound to the matrix bus's vfio_ap driver from the moment the module loads. */

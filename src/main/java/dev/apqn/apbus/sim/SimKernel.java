@@ -6,9 +6,11 @@ import dev.apqn.ap.Errno;
 import dev.apqn.ap.Matrix;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -88,8 +90,11 @@ public final class SimKernel implements HostQueues {
     private ApMask apmask;
     private ApMask aqmask;
     private boolean vfioLoaded;
-    final TreeMap<Integer, SimCard> cards = new TreeMap<>();
-    final TreeMap<Apqn, SimQueue> queues = new TreeMap<>();
+    private final TreeMap<Integer, SimCard> cards = new TreeMap<>();
+    private final TreeMap<Apqn, SimQueue> queues = new TreeMap<>();
+    // What the collaborators read: the devices change only through putCard/putQueue/removeCard/removeQueue
+    private final NavigableMap<Integer, SimCard> cardsView = Collections.unmodifiableNavigableMap(cards);
+    private final NavigableMap<Apqn, SimQueue> queuesView = Collections.unmodifiableNavigableMap(queues);
     private SimVfioAp vfio;
     private ZcryptTraffic traffic;
     private long scans;
@@ -292,6 +297,36 @@ public final class SimKernel implements HostQueues {
     /** vfio_ap was loaded or unloaded. */
     void vfioLoaded(boolean loaded) {
         vfioLoaded = loaded;
+    }
+
+    /** The card devices by adapter id (read-only; a bus scan changes them). */
+    NavigableMap<Integer, SimCard> cards() {
+        return cardsView;
+    }
+
+    /** The queue devices by APQN (read-only; a bus scan changes them). */
+    NavigableMap<Apqn, SimQueue> queues() {
+        return queuesView;
+    }
+
+    /** A bus scan created a card device. */
+    void putCard(int adapter, SimCard card) {
+        cards.put(adapter, card);
+    }
+
+    /** A bus scan removed a card device. */
+    void removeCard(int adapter) {
+        cards.remove(adapter);
+    }
+
+    /** A bus scan created a queue device. */
+    void putQueue(Apqn apqn, SimQueue queue) {
+        queues.put(apqn, queue);
+    }
+
+    /** A bus scan removed a queue device. */
+    void removeQueue(Apqn apqn) {
+        queues.remove(apqn);
     }
 
     /** The vfio_ap driver model of this boot. */

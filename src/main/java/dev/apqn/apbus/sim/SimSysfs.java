@@ -483,10 +483,10 @@ public final class SimSysfs implements Sysfs {
                 return busAp(e);
             }
             case "bus/ap/devices" -> {
-                for (SimCard c : k.cards.values()) {
+                for (SimCard c : k.cards().values()) {
                     e.link(c.name(), "../../../devices/ap/" + c.name());
                 }
-                for (SimQueue q : k.queues.values()) {
+                for (SimQueue q : k.queues().values()) {
                     e.link(q.apqn().toString(), "../../../devices/ap/" + q.apqn().cardName() + "/" + q.apqn());
                 }
                 return e.map;
@@ -507,7 +507,7 @@ public final class SimSysfs implements Sysfs {
             }
             case "devices/ap" -> {
                 e.rw("uevent", () -> "", v -> core.synthUevent(null, "", v));
-                k.cards.values().forEach(c -> e.dir(c.name()));
+                k.cards().values().forEach(c -> e.dir(c.name()));
                 return e.map;
             }
             case "kernel" -> {
@@ -702,10 +702,10 @@ public final class SimSysfs implements Sysfs {
         e.wo("uevent", v -> core.synthUevent(null, "", v));
         e.link("module", SimDriverCore.apDriverModuleLink(d));
         if (d.bindsCards()) {
-            k.cards.values().stream().filter(c -> c.driver == d)
+            k.cards().values().stream().filter(c -> c.driver == d)
                     .forEach(c -> e.link(c.name(), "../../../../devices/ap/" + c.name()));
         } else {
-            k.queues.values().stream().filter(q -> q.driver == d)
+            k.queues().values().stream().filter(q -> q.driver == d)
                     .forEach(q -> e.link(q.apqn().toString(), "../../../../devices/ap/" + q.apqn().cardName() + "/" + q.apqn()));
         }
         return e.map;
@@ -762,7 +762,7 @@ public final class SimSysfs implements Sysfs {
     private Map<String, Node> queueDir(SimQueue q, Entries e) {
         SimCapabilities caps = k.capabilities();
         Apqn a = q.apqn();
-        SimCard card = k.cards.get(a.adapter());
+        SimCard card = k.cards().get(a.adapter());
         e.rw("request_count", () -> q.initialised ? k.traffic().requestCount(a) + "\n" : "-\n",
                 v -> k.resetQueueRequestCount(a));
         e.ro("requestq_count", () -> (q.initialised ? k.traffic().requestqCount(a) : 0) + "\n");
@@ -836,13 +836,13 @@ public final class SimSysfs implements Sysfs {
         if (!name.matches("card[0-9a-f]{2}")) {
             return null;
         }
-        return k.cards.get(Integer.parseInt(name.substring(4), 16));
+        return k.cards().get(Integer.parseInt(name.substring(4), 16));
     }
 
     private SimQueue queueNamed(String name) {
         if (!name.matches("[0-9a-f]{2}\\.[0-9a-f]{4}")) {
             return null;
         }
-        return k.queues.get(Apqn.parse(name));
+        return k.queues().get(Apqn.parse(name));
     }
 }

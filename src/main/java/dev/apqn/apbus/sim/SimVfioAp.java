@@ -296,7 +296,7 @@ final class SimVfioAp {
         boolean adapter = what == SimKernel.Resource.ADAPTER;
         ApMask others = adapter ? next.domains() : next.adapters();
         if (others.isEmpty()) {
-            boolean any = k.queues.values().stream().anyMatch(q -> q.driver == SimDriver.VFIO_AP
+            boolean any = k.queues().values().stream().anyMatch(q -> q.driver == SimDriver.VFIO_AP
                     && (adapter ? q.apqn().adapter() : q.apqn().domain()) == id);
             if (!any) {
                 throw new SimKernelException(Errno.EADDRNOTAVAIL, "no queue of " + (adapter ? "adapter " : "domain ") + id
@@ -306,7 +306,7 @@ final class SimVfioAp {
         }
         for (int o : others.idList()) {
             Apqn apqn = adapter ? Apqn.of(id, o) : Apqn.of(o, id);
-            SimQueue q = k.queues.get(apqn);
+            SimQueue q = k.queues().get(apqn);
             if (q == null || q.driver != SimDriver.VFIO_AP) {
                 throw new SimKernelException(Errno.EADDRNOTAVAIL, "queue " + apqn + " is not bound to vfio_ap");
             }
@@ -349,7 +349,7 @@ final class SimVfioAp {
         if (m.guest != null && caps.dynamic()) {
             for (Apqn apqn : old.apqns()) {
                 if (!next.contains(apqn)) {
-                    SimQueue q = k.queues.get(apqn);
+                    SimQueue q = k.queues().get(apqn);
                     if (q != null && q.driver == SimDriver.VFIO_AP) {
                         k.zeroize(apqn, m.matrix.contains(apqn) ? ZeroizeEvent.Reason.FILTERED_OUT
                                 : ZeroizeEvent.Reason.UNASSIGNED);
@@ -364,7 +364,7 @@ final class SimVfioAp {
         ApMask aqm = m.matrix.domains().and(k.qciAqm());
         for (int a : apm.idList()) {
             for (int d : aqm.idList()) {
-                SimQueue q = k.queues.get(Apqn.of(a, d));
+                SimQueue q = k.queues().get(Apqn.of(a, d));
                 if (q == null || q.driver != SimDriver.VFIO_AP) {
                     apm = apm.without(a); // a guest only gets whole adapters
                     break;
@@ -398,7 +398,7 @@ final class SimVfioAp {
     private List<SimQueue> linkedQueues(SimMdev m) {
         List<SimQueue> out = new ArrayList<>();
         for (Apqn apqn : m.matrix.apqns()) {
-            SimQueue q = k.queues.get(apqn);
+            SimQueue q = k.queues().get(apqn);
             if (q != null && q.driver == SimDriver.VFIO_AP) {
                 out.add(q);
             }

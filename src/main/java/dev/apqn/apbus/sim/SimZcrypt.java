@@ -60,7 +60,7 @@ final class SimZcrypt {
         if (q.driver != SimDriver.CEX4QUEUE) {
             throw new SimKernelException(Errno.ENOENT, apqn + " is not bound to cex4queue");
         }
-        SimCard c = k.cards.get(apqn.adapter());
+        SimCard c = k.cards().get(apqn.adapter());
         boolean on = KernelInput.parseOnline(raw);
         boolean stopped = caps.onlineRefusedWhileCheckstopped() && (q.chkstop || c.chkstop);
         if (on && (!q.config || !c.config || stopped)) {
@@ -99,7 +99,7 @@ final class SimZcrypt {
     /** Queues zcrypt may use now, sorted by APQN: bound, initialised, online and healthy, on a usable card. */
     List<Apqn> usableQueues() {
         List<Apqn> out = new ArrayList<>();
-        for (SimQueue q : k.queues.values()) {
+        for (SimQueue q : k.queues().values()) {
             if (usable(q)) {
                 out.add(q.apqn());
             }
@@ -109,7 +109,7 @@ final class SimZcrypt {
 
     /** zcrypt may send a request to this queue now (see {@link #usableQueues()}). */
     boolean usable(SimQueue q) {
-        SimCard c = k.cards.get(q.apqn().adapter());
+        SimCard c = k.cards().get(q.apqn().adapter());
         return q.driver == SimDriver.CEX4QUEUE && q.initialised && q.zcryptOnline && q.config && !q.chkstop
                 && c != null && c.driver == SimDriver.CEX4CARD && c.zcryptOnline && c.config && !c.chkstop;
     }
