@@ -2,8 +2,8 @@ package dev.apqn.plan;
 
 import dev.apqn.ap.ApCard;
 import dev.apqn.ap.ApQueue;
-
 import dev.apqn.ap.CardGeneration;
+
 import java.util.Objects;
 import java.util.Optional;
 
