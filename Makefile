@@ -114,9 +114,10 @@ plugin-install: ## Install the kubectl plugin (kubectl apqn grid|plan|why): link
 tour: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, EXPORT=dir to export the sysfs tree)
 	@mkdir -p target
 	@echo "building (log: target/tour-build.log) ..."
-	@$(MVN) -q compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt > target/tour-build.log 2>&1 \
+	@$(MVN) -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath-test.txt > target/tour-build.log 2>&1 \
 		|| { cat target/tour-build.log; exit 1; }
-	@java -cp target/classes:$$(cat target/classpath.txt) dev.apqn.apbus.sim.Tour --profile $(PROFILE) \
+	@# Tour is a demo, not part of the artifact: it lives in test scope
+	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) dev.apqn.apbus.sim.Tour --profile $(PROFILE) \
 		$(if $(APQN),--apqn $(APQN),) $(if $(EXPORT),--export $(EXPORT),)
 
 .PHONY: bench

@@ -1,7 +1,7 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.ApBus;
-import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.NodeCapabilities;
 import dev.apqn.apbus.SysfsException;
 

@@ -1,10 +1,10 @@
 package dev.apqn.agent;
 
 import dev.apqn.agent.IntentLedger.Op;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.plan.HostTarget;
 

@@ -1,6 +1,6 @@
 package dev.apqn.agent;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import dev.apqn.plan.OffHostClaim;
 
 import java.util.Collection;

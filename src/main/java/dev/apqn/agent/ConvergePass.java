@@ -4,7 +4,7 @@ import static dev.apqn.agent.SyncState.APPLYING;
 import static dev.apqn.agent.SyncState.FAILED;
 import static dev.apqn.agent.SyncState.PLAN_STALE;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;

@@ -1,7 +1,7 @@
 package dev.apqn.agent;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 
 import java.util.Collections;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.ApBus;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.SysfsException;
 
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package dev.apqn.agent;
 
 import dev.apqn.agent.IntentLedger.Op;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.plan.MdevTarget;
 
 import java.util.Objects;

@@ -2,10 +2,10 @@ package dev.apqn.agent;
 
 import dev.apqn.agent.IntentLedger.Intent;
 import dev.apqn.agent.IntentLedger.Op;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApConfigLock;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsTimeoutException;
 

@@ -1,13 +1,13 @@
 package dev.apqn.agent;
 
 import dev.apqn.agent.IntentLedger.Intent;
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.ApBus;
-import dev.apqn.apbus.ApDriver;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.apbus.SysfsException;
 
 import java.io.IOException;

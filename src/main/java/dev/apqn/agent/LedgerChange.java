@@ -1,7 +1,7 @@
 package dev.apqn.agent;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 
 import java.util.Objects;
 import java.util.UUID;

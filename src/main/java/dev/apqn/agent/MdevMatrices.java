@@ -1,9 +1,9 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.apbus.SysfsException;
 
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package dev.apqn.agent;
 
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Matrix;
 
 import java.util.Objects;
 import java.util.Optional;

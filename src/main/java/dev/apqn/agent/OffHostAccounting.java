@@ -1,9 +1,9 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.plan.OffHostClaim;
 
 import java.util.Collection;

@@ -1,9 +1,9 @@
 package dev.apqn.agent;
 
-import dev.apqn.apbus.ApDriver;
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.NodeCapabilities;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.plan.HostTarget;

@@ -1,7 +1,7 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.OwnershipMode;

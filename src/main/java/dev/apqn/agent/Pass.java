@@ -1,8 +1,8 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.plan.HostTarget;
 

@@ -1,6 +1,6 @@
 package dev.apqn.agent;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException;
 
 import java.util.ArrayList;

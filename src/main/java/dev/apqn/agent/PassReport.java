@@ -8,13 +8,13 @@ import static dev.apqn.agent.SyncState.IN_USE;
 import static dev.apqn.agent.SyncState.PLAN_STALE;
 import static dev.apqn.agent.SyncState.RESTORING;
 
-import dev.apqn.apbus.ApDriver;
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 

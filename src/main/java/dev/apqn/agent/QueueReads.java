@@ -1,10 +1,10 @@
 package dev.apqn.agent;
 
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.ApBus;
-import dev.apqn.apbus.ApDriver;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.SysfsException;
 
 import java.util.Optional;

@@ -1,5 +1,8 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApSyntaxException;
+import dev.apqn.ap.KernelNumbers;
+
 /**
  * The AP bus {@code bindings} attribute: how many queue devices have a driver, out of how many,
  * and whether the kernel calls the bindings complete ({@code n/m (complete)}: at least one scan has

@@ -1,5 +1,11 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;

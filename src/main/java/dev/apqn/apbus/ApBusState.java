@@ -1,5 +1,7 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;

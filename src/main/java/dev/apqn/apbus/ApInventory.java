@@ -1,5 +1,9 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;

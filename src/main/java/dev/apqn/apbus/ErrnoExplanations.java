@@ -1,5 +1,7 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.Errno;
+
 /**
  * Maps an errno returned by an AP bus or vfio_ap attribute to a sentence that tells an admin what
  * the kernel refused and why (ap-bus.md §1.2, §1.3, §1.7, §1.8, §3, §5.3). The attribute decides

@@ -1,5 +1,6 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException.Operation;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -2,6 +2,7 @@ package dev.apqn.apbus;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
+import dev.apqn.ap.Errno;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 

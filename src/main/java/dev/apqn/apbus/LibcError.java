@@ -1,5 +1,6 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.Errno;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;

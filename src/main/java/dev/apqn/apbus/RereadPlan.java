@@ -1,5 +1,8 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.Apqn;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;

@@ -1,5 +1,12 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.SysfsException.Operation;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.Errno;
+
 /**
  * A sysfs call that was never made: too many earlier calls are stuck in the kernel, or no worker
  * became free in time. Unlike a {@link SysfsTimeoutException}, nothing reached the kernel, so the

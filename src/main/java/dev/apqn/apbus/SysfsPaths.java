@@ -1,5 +1,7 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.Apqn;
 import java.util.UUID;
 import java.util.regex.Pattern;
 

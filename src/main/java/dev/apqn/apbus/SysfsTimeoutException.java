@@ -1,5 +1,6 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.Errno;
 import java.time.Duration;
 
 /**

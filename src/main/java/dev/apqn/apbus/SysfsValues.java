@@ -1,5 +1,8 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.KernelNumbers;
 import dev.apqn.apbus.SysfsException.Operation;
 
 import java.util.Arrays;

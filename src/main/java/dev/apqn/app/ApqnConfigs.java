@@ -12,8 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@link ApqnConfig} outside Quarkus, and what the roles make of it. The settings' {@code defaults()}
- * (tests, demo, benchmark) are {@link #defaults() the declared defaults} mapped like the running
+ * {@link ApqnConfig} outside Quarkus, and what the roles make of it. {@link #agentDefaults()} and
+ * {@link #controllerDefaults()} (tests, demo, benchmark) are {@link #defaults() the declared defaults} mapped like the running
  * application's configuration, so a default is written once, in {@link ApqnConfig}.
  */
 public final class ApqnConfigs {
@@ -54,6 +54,20 @@ public final class ApqnConfigs {
         ApqnConfig.Agent a = c.agent();
         return AgentSettings.of(c.namespace(), c.lease().agentDuration(), c.lease().agentRenew(), a.resync(),
                 a.retryDelay(), new DrainPolicy(a.drain(), a.drainTimeout(), a.drainPoll()));
+    }
+
+    /**
+     * The controller's production defaults: the ones {@link ApqnConfig} declares (docs/operator.md,
+     * Configuration), identity {@link ControllerSettings#hostname()}. Here rather than on the settings class,
+     * so the dependency points from app to the roles and not back.
+     */
+    public static ControllerSettings controllerDefaults() {
+        return controllerSettings(defaults());
+    }
+
+    /** The agent's production defaults, as {@link #controllerDefaults()}; identity as in {@link AgentSettings#of}. */
+    public static AgentSettings agentDefaults() {
+        return agentSettings(defaults());
     }
 
     /** "k=v,k2=v2" → map; blank → empty (every node). */

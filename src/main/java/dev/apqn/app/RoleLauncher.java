@@ -5,7 +5,7 @@ import dev.apqn.agent.kube.NodeAgent;
 import dev.apqn.controller.ControllerRole;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.metrics.AgentMetrics;
-import dev.apqn.metrics.AgentMetricsSink;
+import dev.apqn.agent.kube.AgentMetricsSink;
 import dev.apqn.metrics.ReservationMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,5 +1,7 @@
 package dev.apqn.cli;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.CardStatus;
@@ -9,8 +11,6 @@ import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.QueueGroup;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.controller.RangeLists;
 import dev.apqn.plan.PolicyView;
 

@@ -1,5 +1,6 @@
 package dev.apqn.cli;
 
+import dev.apqn.ap.Apqn;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.AffectedGuest;
 import dev.apqn.api.v1alpha1.Approval;
@@ -7,7 +8,6 @@ import dev.apqn.api.v1alpha1.MatrixStatus;
 import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.PlanStatus;
-import dev.apqn.apbus.Apqn;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +95,7 @@ public final class PlanText {
 
     /** The spec's numbers (decimal) beside sysfs's hex, when they differ: " (decimal 130)". */
     private static String decimal(List<Integer> ids) {
-        String dec = dev.apqn.apbus.ApMask.of(ids).toRangeList();
+        String dec = dev.apqn.ap.ApMask.of(ids).toRangeList();
         return ids.stream().allMatch(i -> i < 10) ? "" : " (decimal " + dec + ")";
     }
 

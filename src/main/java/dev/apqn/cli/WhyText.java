@@ -1,11 +1,11 @@
 package dev.apqn.cli;
 
+import dev.apqn.ap.Apqn;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.ApqnState;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;

@@ -35,14 +35,6 @@ public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFact
         }
     }
 
-    /**
-     * Production defaults: the ones {@link dev.apqn.app.ApqnConfig} declares (docs/operator.md,
-     * Configuration), identity {@link #hostname()}.
-     */
-    public static ControllerSettings defaults() {
-        return dev.apqn.app.ApqnConfigs.controllerSettings(dev.apqn.app.ApqnConfigs.defaults());
-    }
-
     public ControllerSettings withAgentLeaseNamespace(String ns) {
         return new ControllerSettings(ns, agentExpiryFactor, agentRecheck, nodeStateSelector, resync, leaderElection,
                 leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity);

@@ -1,5 +1,11 @@
 package dev.apqn.controller;
 
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateSpec;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
@@ -19,14 +25,8 @@ import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.api.v1alpha1.SelectionSpec;
-import dev.apqn.apbus.ApCard;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.Allocation;
 import dev.apqn.plan.ApprovalMode;
-import dev.apqn.plan.CardGeneration;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.ForeignMdev;
 import dev.apqn.plan.NodeInput;
@@ -82,7 +82,7 @@ public final class PlanInputs {
                     continue;
                 }
                 configuredA = configuredA.or(adapters);
-                CardGeneration gen = card.getGeneration() == null ? null : CardGeneration.valueOf(card.getGeneration().name());
+                CardGeneration gen = card.getGeneration();
                 ApCard.Mode mode = cardMode(card.getMode());
                 if (card.getQueues() == null) {
                     continue;
@@ -261,7 +261,7 @@ public final class PlanInputs {
             SelectionSpec s = spec.getSelect();
             Set<CardGeneration> gens = EnumSet.noneOf(CardGeneration.class);
             if (s.getGenerations() != null) {
-                s.getGenerations().forEach(g -> gens.add(CardGeneration.valueOf(g.name())));
+                gens.addAll(s.getGenerations());
             }
             Set<ApCard.Mode> modes = EnumSet.noneOf(ApCard.Mode.class);
             if (s.getModes() != null) {

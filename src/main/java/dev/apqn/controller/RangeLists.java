@@ -1,6 +1,6 @@
 package dev.apqn.controller;
 
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 
 import java.util.ArrayList;
 import java.util.List;

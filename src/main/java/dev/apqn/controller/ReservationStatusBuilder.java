@@ -1,5 +1,8 @@
 package dev.apqn.controller;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationStatus;
@@ -14,9 +17,6 @@ import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.PlanStatus;
 import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.api.v1alpha1.UsageStatus;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.NodeInput;
 import dev.apqn.plan.QueueInfo;

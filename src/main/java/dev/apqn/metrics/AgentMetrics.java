@@ -2,12 +2,13 @@ package dev.apqn.metrics;
 
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.TakeoverEstimate;
-import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.agent.kube.AgentMetricsSink;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
 import dev.apqn.apbus.SysfsException;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.OffHostClaim;
 import dev.apqn.status.Conditions;

@@ -1,6 +1,6 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 
 /**
  * One side of the AP matrix: adapters (the apmask bits) or usage domains (the aqmask bits). The

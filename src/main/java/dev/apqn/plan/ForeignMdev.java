@@ -1,6 +1,6 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Matrix;
 
 import java.util.Objects;
 import java.util.UUID;

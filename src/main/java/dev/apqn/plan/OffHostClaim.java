@@ -1,6 +1,6 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 
 import java.util.Objects;
 import java.util.SortedSet;

@@ -1,7 +1,7 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,7 +1,8 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApCard;
-import dev.apqn.apbus.ApQueue;
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.CardGeneration;
 
 import java.util.Objects;
 import java.util.Optional;

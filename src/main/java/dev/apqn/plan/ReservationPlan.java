@@ -1,8 +1,8 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 
 import java.util.List;
 import java.util.Objects;

@@ -9,15 +9,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.apqn.agent.kube.NodeStatusBuilder;
-import dev.apqn.api.v1alpha1.APNodeStateStatus;
-import dev.apqn.api.v1alpha1.AgentStatus;
-import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.SimFaults;
 import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.apbus.sim.ZcryptRequest;
 import dev.apqn.apbus.sim.ZcryptTarget;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.api.v1alpha1.AgentStatus;
+import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.plan.HostTarget;
 
 import java.nio.file.Files;

@@ -7,10 +7,10 @@ import static dev.apqn.agent.AgentHarness.VM2;
 import static dev.apqn.agent.AgentHarness.mdev;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.sim.ZcryptRequest;
 import dev.apqn.apbus.sim.ZcryptTarget;
 import dev.apqn.plan.HostTarget;
@@ -234,7 +234,7 @@ class HostConvergerTest {
         HostTarget target = h.plan(agent.inventoryGeneration(), VM1_3x45);
         agent.converge(target, DrainPolicy.none());
         h.kernel.reboot();
-        h.sim.faults().failNextWrite("/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create", dev.apqn.apbus.Errno.EUSERS);
+        h.sim.faults().failNextWrite("/sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create", dev.apqn.ap.Errno.EUSERS);
 
         ConvergeReport r = agent.converge(target, DrainPolicy.none());
         assertThat(r.restoring()).isTrue();

@@ -2,9 +2,9 @@ package dev.apqn.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException.Operation;
 import java.io.IOException;
 import java.nio.file.Files;

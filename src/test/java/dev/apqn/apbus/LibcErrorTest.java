@@ -2,6 +2,7 @@ package dev.apqn.apbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException.Operation;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -3,6 +3,15 @@ package dev.apqn.apbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.ApSyntaxException;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.NodeCapabilities.Evidence;
 import dev.apqn.apbus.NodeCapabilities.Ownership;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException.Operation;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,8 @@
 package dev.apqn.apbus;
 
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;

@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationStatus;
 import dev.apqn.api.v1alpha1.Approval;
 import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.Phase;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;

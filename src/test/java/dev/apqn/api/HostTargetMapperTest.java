@@ -3,12 +3,12 @@ package dev.apqn.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeStateSpec;
 import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.NodeMode;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;
@@ -104,16 +104,16 @@ class HostTargetMapperTest {
 
     @Test
     void claimsAreRectanglesSoCollateralOnEveryAdapterStaysSmall() throws Exception {
-        var reserved = new java.util.TreeSet<dev.apqn.apbus.Apqn>();
-        var collateral = new java.util.TreeSet<dev.apqn.apbus.Apqn>();
-        var fragmented = new java.util.TreeSet<dev.apqn.apbus.Apqn>();
+        var reserved = new java.util.TreeSet<dev.apqn.ap.Apqn>();
+        var collateral = new java.util.TreeSet<dev.apqn.ap.Apqn>();
+        var fragmented = new java.util.TreeSet<dev.apqn.ap.Apqn>();
         for (int a = 0; a < 256; a++) {
             for (int d = 0; d < 2; d++) {
-                (a < 4 ? reserved : collateral).add(dev.apqn.apbus.Apqn.of(a, d));
+                (a < 4 ? reserved : collateral).add(dev.apqn.ap.Apqn.of(a, d));
             }
             for (int d = 0; d < 85; d += 2) {
                 if (a % 2 == 0) {
-                    fragmented.add(dev.apqn.apbus.Apqn.of(a, d));
+                    fragmented.add(dev.apqn.ap.Apqn.of(a, d));
                 }
             }
         }

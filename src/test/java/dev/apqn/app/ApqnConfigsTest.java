@@ -15,7 +15,7 @@ class ApqnConfigsTest {
 
     @Test
     void controllerDefaultsAreTheDeclaredOnes() {
-        ControllerSettings d = ControllerSettings.defaults();
+        ControllerSettings d = ApqnConfigs.controllerDefaults();
         assertThat(d.agentLeaseNamespace()).isEqualTo("apqn-system");
         assertThat(d.leaderLeaseNamespace()).isEqualTo("apqn-system");
         assertThat(d.agentExpiryFactor()).isEqualTo(3);
@@ -31,7 +31,7 @@ class ApqnConfigsTest {
 
     @Test
     void agentDefaultsAreTheDeclaredOnes() {
-        AgentSettings d = AgentSettings.defaults();
+        AgentSettings d = ApqnConfigs.agentDefaults();
         assertThat(d.leaseNamespace()).isEqualTo("apqn-system");
         assertThat(d.leaseDuration()).isEqualTo(Duration.ofSeconds(40));
         assertThat(d.leaseRenew()).isEqualTo(Duration.ofSeconds(10));

@@ -6,6 +6,7 @@ import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.Phase;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.controller.ControllerOperator;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.testing.LocalControlPlane;
@@ -134,7 +135,7 @@ public final class Bench {
 
         // ---- agents and controller, idle
         log("starting " + config.nodes() + " simulated agents (" + config.profile() + ")");
-        AgentSettings agentSettings = AgentSettings.defaults().withLeaseNamespace(SYSTEM).withIdentity("apqn-bench");
+        AgentSettings agentSettings = ApqnConfigs.agentDefaults().withLeaseNamespace(SYSTEM).withIdentity("apqn-bench");
         AgentFleet fleet = AgentFleet.create(agentClient, agentSettings, config.agentWorkers(), state);
         Operator controller = null;
         try {
@@ -142,7 +143,7 @@ public final class Bench {
                 fleet.addSimulatedNode(BenchPlan.nodeName(i), config.profile());
             }
             log("starting the controller");
-            ControllerSettings controllerSettings = ControllerSettings.defaults().withLeaderElection(true, SYSTEM);
+            ControllerSettings controllerSettings = ApqnConfigs.controllerDefaults().withLeaderElection(true, SYSTEM);
             controller = startController(controllerClient, controllerSettings);
             awaitAgentsReporting(admin);
             memory.put("idleHeapUsedMiB", ProcessMemory.heapUsedAfterGcMiB());

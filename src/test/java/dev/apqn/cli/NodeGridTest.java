@@ -2,9 +2,9 @@ package dev.apqn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apqn.ap.Apqn;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.Claim;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.controller.PlanInputs;
 import dev.apqn.plan.PolicyView;
 import io.fabric8.kubernetes.client.utils.Serialization;

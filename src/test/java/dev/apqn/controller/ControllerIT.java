@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNPolicy;
 import dev.apqn.api.v1alpha1.APQNPolicySpec;
@@ -17,8 +19,7 @@ import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.NodeMdev;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.SelectionSpec;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.status.Conditions;
 import dev.apqn.status.Reasons;
 import dev.apqn.testing.ChartRbac;
@@ -27,13 +28,13 @@ import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -73,7 +74,7 @@ class ControllerIT {
         cp = plane;
         system = cp.createNamespace("apqn-sys");
         controllerClient = controllerClient(cp, system);
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(system)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
         operator = ControllerOperator.create(controllerClient, settings);
         operator.start();
@@ -606,7 +607,7 @@ class ControllerIT {
         Map<String, Integer> eventsBefore = eventCounts(ns);
 
         operator.stop();
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system)
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(system)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, system);
         operator = ControllerOperator.create(controllerClient, settings);
         operator.start();
@@ -649,7 +650,7 @@ class ControllerIT {
     @Test
     void leaderElectionTakesTheLeaseInTheOperatorNamespace() {
         // under the controller's RBAC: its Role lets it create and renew only this Lease
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(system).withLeaderElection(true, system);
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(system).withLeaderElection(true, system);
         assertThat(ControllerOperator.leaderElection(settings).getLeaseNamespace()).contains(system);
         Operator le = ControllerOperator.create(controllerClient, settings, false);
         assertThat(le.getConfigurationService().getLeaderElectionConfiguration()).isPresent();

@@ -2,6 +2,10 @@ package dev.apqn.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.api.v1alpha1.APQNPolicy;
@@ -9,7 +13,6 @@ import dev.apqn.api.v1alpha1.APQNPolicySpec;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.ApqnSet;
-import dev.apqn.api.v1alpha1.CardGeneration;
 import dev.apqn.api.v1alpha1.CardMode;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.Grant;
@@ -20,9 +23,6 @@ import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.NodeInput;
 import dev.apqn.plan.NodePlan;

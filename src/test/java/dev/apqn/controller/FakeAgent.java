@@ -1,8 +1,10 @@
 package dev.apqn.controller;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
-import dev.apqn.api.v1alpha1.CardGeneration;
 import dev.apqn.api.v1alpha1.CardMode;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.HostConfigStatus;
@@ -12,8 +14,6 @@ import dev.apqn.api.v1alpha1.NodeMdev;
 import dev.apqn.api.v1alpha1.NodeMode;
 import dev.apqn.api.v1alpha1.QueueGroup;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Matrix;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;

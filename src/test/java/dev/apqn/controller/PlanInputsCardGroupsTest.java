@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apqn.agent.Ownership;
 import dev.apqn.agent.kube.NodeStatusBuilder;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.apbus.ApInventory;
+import dev.apqn.apbus.SysfsApBus;
+import dev.apqn.apbus.sim.MachineProfiles;
+import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateSpec;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
@@ -12,13 +19,6 @@ import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.Claim;
 import dev.apqn.api.v1alpha1.HostEdits;
 import dev.apqn.api.v1alpha1.HostTargetMapper;
-import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.SysfsApBus;
-import dev.apqn.apbus.sim.MachineProfiles;
-import dev.apqn.apbus.sim.SimKernel;
-import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.NodeInput;
 import dev.apqn.plan.OffHostClaim;
@@ -106,16 +106,16 @@ class PlanInputsCardGroupsTest {
         st.setInventoryGeneration(1L);
         var group = new CardStatus();
         group.setAdapters("0,2,4-5");
-        group.setGeneration(dev.apqn.api.v1alpha1.CardGeneration.CEX8);
+        group.setGeneration(dev.apqn.ap.CardGeneration.CEX8);
         group.setQueues(List.of(new dev.apqn.api.v1alpha1.QueueGroup(dev.apqn.api.v1alpha1.QueueGroup.Driver.cex4queue,
                 dev.apqn.api.v1alpha1.QueueGroup.State.Online, "1-2")));
         var single = new CardStatus();
         single.setAdapter(9);
-        single.setGeneration(dev.apqn.api.v1alpha1.CardGeneration.CEX7);
+        single.setGeneration(dev.apqn.ap.CardGeneration.CEX7);
         single.setQueues(List.of(new dev.apqn.api.v1alpha1.QueueGroup(dev.apqn.api.v1alpha1.QueueGroup.Driver.vfio_ap,
                 dev.apqn.api.v1alpha1.QueueGroup.State.Unassigned, "3")));
         var nothing = new CardStatus();
-        nothing.setGeneration(dev.apqn.api.v1alpha1.CardGeneration.CEX7);
+        nothing.setGeneration(dev.apqn.ap.CardGeneration.CEX7);
         st.setCards(List.of(group, single, nothing));
         NodeInput in = PlanInputs.nodeInput(node(st, null)).orElseThrow();
         assertThat(in.configuredAdapters()).isEqualTo(ApMask.of(0, 2, 4, 5, 9));

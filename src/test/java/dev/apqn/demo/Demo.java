@@ -1,15 +1,14 @@
 package dev.apqn.demo;
 
 import dev.apqn.agent.kube.AgentFleet;
-import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.NodeAgent;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.Approval;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.apbus.sim.MachineProfiles;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.controller.ControllerOperator;
-import dev.apqn.controller.ControllerSettings;
 import dev.apqn.status.Conditions;
 import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
@@ -132,7 +131,7 @@ public final class Demo implements AutoCloseable {
 
     private void startController() {
         step("4", "Controller in this JVM (plain JOSDK operator, leader election off)");
-        var settings = ControllerSettings.defaults().withAgentLeaseNamespace(SYSTEM_NAMESPACE)
+        var settings = ApqnConfigs.controllerDefaults().withAgentLeaseNamespace(SYSTEM_NAMESPACE)
                 .withAgentRecheck(Duration.ofSeconds(1)).withLeaderElection(false, SYSTEM_NAMESPACE);
         long t = System.nanoTime();
         operator = ControllerOperator.create(admin, settings, false);
@@ -154,7 +153,7 @@ public final class Demo implements AutoCloseable {
         });
         Path state = o.outDir().resolve("nodes");
         deleteTree(state);
-        var settings = AgentSettings.defaults().withIdentity("demo-agent").withLeaseNamespace(SYSTEM_NAMESPACE);
+        var settings = ApqnConfigs.agentDefaults().withIdentity("demo-agent").withLeaseNamespace(SYSTEM_NAMESPACE);
         fleet = AgentFleet.create(agentClient, settings, DemoNode.ALL.size(), state);
         for (DemoNode n : DemoNode.ALL) {
             fleet.addSimulatedNode(n.name(), n.profile());

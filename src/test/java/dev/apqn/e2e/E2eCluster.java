@@ -8,6 +8,14 @@ import dev.apqn.agent.kube.AgentRuntime;
 import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.agent.kube.HostAccess;
 import dev.apqn.agent.kube.NodeAgent;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
+import dev.apqn.apbus.Sysfs;
+import dev.apqn.apbus.SysfsApBus;
+import dev.apqn.apbus.SysfsException;
+import dev.apqn.apbus.sim.MachineProfiles;
+import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationSpec;
@@ -15,14 +23,7 @@ import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.NodeMdev;
 import dev.apqn.api.v1alpha1.Phase;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
-import dev.apqn.apbus.Sysfs;
-import dev.apqn.apbus.SysfsApBus;
-import dev.apqn.apbus.SysfsException;
-import dev.apqn.apbus.sim.MachineProfiles;
-import dev.apqn.apbus.sim.SimKernel;
-import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.controller.ControllerOperator;
 import dev.apqn.controller.ControllerSettings;
 import dev.apqn.plan.HostTarget;
@@ -199,7 +200,7 @@ final class E2eCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.agentClient = agentRbac();
-        this.agentSettings = AgentSettings.defaults().withIdentity("e2e-agent").withLeaseNamespace(system)
+        this.agentSettings = ApqnConfigs.agentDefaults().withIdentity("e2e-agent").withLeaseNamespace(system)
                 .withLease(Duration.ofSeconds(3), Duration.ofMillis(500))
                 .withResyncPeriod(Duration.ofMillis(300)).withRetryDelay(Duration.ofMillis(200))
                 .withDrain(DrainPolicy.waitBounded(Duration.ofMillis(300)).withPollInterval(Duration.ofMillis(20)));

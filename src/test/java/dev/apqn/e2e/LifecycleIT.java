@@ -108,8 +108,8 @@ class LifecycleIT {
                     + "\nspec: " + io.fabric8.kubernetes.client.utils.Serialization.asYaml(cluster.nodeState(n.name).getSpec()), e);
         }
         assertThat(n.kernel.mdevUuids()).doesNotContain(uuid(r));
-        assertThat(n.offHost()).as("kept off the host").contains(dev.apqn.apbus.Apqn.of(4, 9));
-        assertThat(cluster.claims(n, OffHostClaim.Kind.KEPT)).contains(dev.apqn.apbus.Apqn.of(4, 9));
+        assertThat(n.offHost()).as("kept off the host").contains(dev.apqn.ap.Apqn.of(4, 9));
+        assertThat(cluster.claims(n, OffHostClaim.Kind.KEPT)).contains(dev.apqn.ap.Apqn.of(4, 9));
         assertThat(cluster.events(ns, "old-hsm")).extracting(Event::getReason).contains(Reasons.RELEASED);
     }
 
@@ -126,7 +126,7 @@ class LifecycleIT {
         assertThat(cond(d, Conditions.READY)).startsWith("False/");
         assertThat(cond(d, Conditions.DEGRADED)).isEqualTo("True/" + Reasons.FILTERED_BY_KERNEL);
         assertThat(d.getStatus().getMessage()).contains("control domains " + outside).contains("outside the host configuration");
-        assertThat(n.guestApqns(uuid(r))).as("the usage APQN still reaches the guest").containsExactly(dev.apqn.apbus.Apqn.of(4, 3));
+        assertThat(n.guestApqns(uuid(r))).as("the usage APQN still reaches the guest").containsExactly(dev.apqn.ap.Apqn.of(4, 3));
         cluster.awaitInvariant(n);
     }
 
@@ -173,9 +173,9 @@ class LifecycleIT {
             assertThat(cond(d, Conditions.DEGRADED)).isEqualTo("True/" + Reasons.FILTERED_BY_KERNEL);
             assertThat(d.getStatus().getMessage()).contains("04.0010").contains("outside the host configuration");
             assertThat(n.kernel.mdevUuids()).as("the kernel took the assignment").contains(uuid(created));
-            assertThat(n.kernel.mdevMatrix(uuid(created)).orElseThrow().apqns()).containsExactly(dev.apqn.apbus.Apqn.of(4, outside));
+            assertThat(n.kernel.mdevMatrix(uuid(created)).orElseThrow().apqns()).containsExactly(dev.apqn.ap.Apqn.of(4, outside));
             assertThat(n.guestApqns(uuid(created))).as("and filtered it out of guest_matrix").isEmpty();
-            assertThat(n.guestApqns(uuid(cluster.get(ns, "far")))).containsExactly(dev.apqn.apbus.Apqn.of(4, 15));
+            assertThat(n.guestApqns(uuid(cluster.get(ns, "far")))).containsExactly(dev.apqn.ap.Apqn.of(4, 15));
             var target = dev.apqn.api.v1alpha1.HostTargetMapper.fromSpec(cluster.nodeState(n.name).getSpec()).orElseThrow();
             assertThat(target.domainsOffHost().get(outside)).as("the cover clears aqmask bit %d", outside).isTrue();
             assertThat(target.claims()).as("no collateral for APQNs that do not exist")

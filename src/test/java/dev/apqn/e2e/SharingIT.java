@@ -7,6 +7,8 @@ import static dev.apqn.e2e.E2eCluster.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.api.v1alpha1.APQNPolicy;
 import dev.apqn.api.v1alpha1.APQNPolicySpec;
 import dev.apqn.api.v1alpha1.APQNReservation;
@@ -16,8 +18,6 @@ import dev.apqn.api.v1alpha1.ApqnSet;
 import dev.apqn.api.v1alpha1.Grant;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.SelectionSpec;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
 import dev.apqn.e2e.E2eCluster.Kind;
 import dev.apqn.e2e.E2eCluster.SimNode;
 import dev.apqn.status.Conditions;
@@ -116,8 +116,8 @@ class SharingIT {
         r = cluster.create(r);
         var ready = cluster.awaitPhase(ns, "pick", Phase.Ready);
         assertThat(ready.getStatus().getNode()).isEqualTo(n.name);
-        Matrix picked = Matrix.of(dev.apqn.apbus.ApMask.of(ready.getStatus().getMatrix().getAdapters()),
-                dev.apqn.apbus.ApMask.of(ready.getStatus().getMatrix().getDomains()));
+        Matrix picked = Matrix.of(dev.apqn.ap.ApMask.of(ready.getStatus().getMatrix().getAdapters()),
+                dev.apqn.ap.ApMask.of(ready.getStatus().getMatrix().getDomains()));
         assertThat(picked.apqns()).hasSize(2);
         assertThat(n.guestApqns(uuid(r))).isEqualTo(new TreeSet<>(picked.apqns()));
         cluster.awaitInvariant(n);

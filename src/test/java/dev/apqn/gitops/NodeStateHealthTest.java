@@ -2,10 +2,10 @@ package dev.apqn.gitops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Errno;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Errno;
 import dev.apqn.gitops.ArgoHealthScript.Health;
 import dev.apqn.status.Conditions;
 import java.nio.file.Path;

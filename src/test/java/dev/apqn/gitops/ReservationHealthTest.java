@@ -2,9 +2,9 @@ package dev.apqn.gitops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apqn.ap.Errno;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.Errno;
 import dev.apqn.controller.AgentLiveness;
 import dev.apqn.controller.ReservationStatusBuilder;
 import dev.apqn.gitops.ArgoHealthScript.Health;

@@ -3,13 +3,13 @@ package dev.apqn.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.apqn.agent.ConvergeReport;
-import dev.apqn.agent.MdevStatus;
 import dev.apqn.agent.IntentLedger.Op;
+import dev.apqn.agent.MdevStatus;
 import dev.apqn.agent.SyncState;
 import dev.apqn.agent.TakeoverEstimate;
-import dev.apqn.api.v1alpha1.APNodeStateStatus;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.status.Conditions;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

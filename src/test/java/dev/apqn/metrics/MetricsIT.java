@@ -6,15 +6,16 @@ import static org.awaitility.Awaitility.await;
 import dev.apqn.agent.DrainPolicy;
 import dev.apqn.agent.kube.AgentFleet;
 import dev.apqn.agent.kube.AgentSettings;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.apbus.sim.ZcryptRequest;
+import dev.apqn.apbus.sim.ZcryptTarget;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.Phase;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.sim.SimKernel;
-import dev.apqn.apbus.sim.ZcryptRequest;
-import dev.apqn.apbus.sim.ZcryptTarget;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.app.RoleStartup;
 import dev.apqn.testing.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -177,7 +178,7 @@ class MetricsIT {
         String node = "metrics-z16-" + java.util.UUID.randomUUID().toString().substring(0, 4);
         admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
                 .withLabels(Map.of("kubernetes.io/arch", "s390x", "kubernetes.io/hostname", node)).endMetadata().build()).create();
-        AgentSettings settings = AgentSettings.defaults().withIdentity("metrics-it").withLeaseNamespace(ControlPlaneResource.SYSTEM)
+        AgentSettings settings = ApqnConfigs.agentDefaults().withIdentity("metrics-it").withLeaseNamespace(ControlPlaneResource.SYSTEM)
                 .withLease(Duration.ofSeconds(3), Duration.ofMillis(500)).withResyncPeriod(Duration.ofMillis(300))
                 .withRetryDelay(Duration.ofMillis(200))
                 .withDrain(DrainPolicy.waitBounded(Duration.ofMillis(300)).withPollInterval(Duration.ofMillis(20)));

@@ -1,6 +1,6 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Matrix;
 import org.junit.jupiter.api.Test;
 
 import java.util.Optional;
@@ -62,7 +62,7 @@ class ApprovalTest {
         String hash = decision(plan(NODE, MANUAL), "ns/r", Decision.AwaitingApproval.class).hash();
         ReservationPlan rp = allocated(plan(NODE, MANUAL.manual(Optional.of(hash))), "ns/r");
         NodeInput applied = NODE.toBuilder().generation(NODE.inventoryGeneration() + 5)
-                .masks(dev.apqn.apbus.ApMask.all().andNot(rp.adapterBits()), dev.apqn.apbus.ApMask.all().andNot(rp.domainBits()))
+                .masks(dev.apqn.ap.ApMask.all().andNot(rp.adapterBits()), dev.apqn.ap.ApMask.all().andNot(rp.domainBits()))
                 .build();
         ReservationInput holder = MANUAL.manual(Optional.of(hash)).withCurrent(new Allocation(rp.matrix(), rp.mdev(), true));
         allocated(plan(applied, holder), "ns/r");
@@ -72,7 +72,7 @@ class ApprovalTest {
     void specEditOfAManualHolder_awaitsApproval_whileTheOldMatrixStays() {
         Matrix held = Matrix.of(ids(1), ids(1));
         ReservationInput edited = holder("ns/r", 0, explicit("01.0001", "01.0002"), held).manual(Optional.empty());
-        NodePlan p = plan(NODE.toBuilder().masks(dev.apqn.apbus.ApMask.all().without(1), dev.apqn.apbus.ApMask.all()).build(), edited);
+        NodePlan p = plan(NODE.toBuilder().masks(dev.apqn.ap.ApMask.all().without(1), dev.apqn.ap.ApMask.all()).build(), edited);
         Decision.AwaitingApproval a = decision(p, "ns/r", Decision.AwaitingApproval.class);
         assertThat(a.retained()).isPresent();
         assertThat(p.target().mdevs().values()).extracting(MdevTarget::matrix).containsExactly(held);

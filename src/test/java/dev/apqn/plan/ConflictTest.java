@@ -1,7 +1,7 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,7 +1,7 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -105,11 +105,11 @@ class MaskCoverTest {
     @Test
     void runningGuestLosesQueuesWhenItsHolderShrinks_listedAsAffected() {
         NodeInput node = node(range(1, 2), range(1, 4))
-                .queue(Apqn.parse("01.0002"), CEX8_CCA.withVfio(dev.apqn.apbus.ApQueue.VfioStatus.IN_USE))
-                .queue(Apqn.parse("01.0001"), CEX8_CCA.withVfio(dev.apqn.apbus.ApQueue.VfioStatus.IN_USE))
+                .queue(Apqn.parse("01.0002"), CEX8_CCA.withVfio(dev.apqn.ap.ApQueue.VfioStatus.IN_USE))
+                .queue(Apqn.parse("01.0001"), CEX8_CCA.withVfio(dev.apqn.ap.ApQueue.VfioStatus.IN_USE))
                 .masks(ApMask.all().without(1), ApMask.all()).build();
         ReservationInput r = holder("ns/r", 0, explicit("01.0001"),
-                dev.apqn.apbus.Matrix.of(ids(1), ids(1, 2)));
+                dev.apqn.ap.Matrix.of(ids(1), ids(1, 2)));
         ReservationPlan rp = allocated(plan(node, r), "ns/r");
         assertThat(rp.affectedGuestQueues()).containsExactly(Apqn.parse("01.0002"));
     }
@@ -126,9 +126,9 @@ class MaskCoverTest {
     @Test
     void configuredApqnWithoutQueueDevice_costsTheRunningGuestItsAdapter() {
         NodeInput node = node(ids(1), ids(1))
-                .queue(Apqn.parse("01.0001"), CEX8_CCA.withVfio(dev.apqn.apbus.ApQueue.VfioStatus.IN_USE))
+                .queue(Apqn.parse("01.0001"), CEX8_CCA.withVfio(dev.apqn.ap.ApQueue.VfioStatus.IN_USE))
                 .configured(ids(1), ids(1, 2), ApMask.none()).masks(ApMask.all().without(1), ApMask.all()).build();
-        ReservationInput grow = holder("ns/r", 0, explicit("01.0001", "01.0002"), dev.apqn.apbus.Matrix.of(ids(1), ids(1)));
+        ReservationInput grow = holder("ns/r", 0, explicit("01.0001", "01.0002"), dev.apqn.ap.Matrix.of(ids(1), ids(1)));
         ReservationPlan rp = allocated(plan(node, grow), "ns/r");
         assertThat(rp.affectedGuestQueues()).containsExactly(Apqn.parse("01.0001"));
         assertThat(rp.warnings()).anySatisfy(w -> assertThat(w).contains("01.0002").contains("guest_matrix"));

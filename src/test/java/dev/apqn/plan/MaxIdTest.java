@@ -1,6 +1,6 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import org.junit.jupiter.api.Test;
 
 import static dev.apqn.plan.PlanFixtures.*;

@@ -1,9 +1,10 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApCard;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
 
 import java.time.Instant;
 import java.util.Arrays;

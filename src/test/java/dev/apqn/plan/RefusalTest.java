@@ -1,7 +1,7 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 

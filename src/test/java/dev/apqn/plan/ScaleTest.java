@@ -1,6 +1,6 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

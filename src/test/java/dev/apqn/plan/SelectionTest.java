@@ -1,9 +1,10 @@
 package dev.apqn.plan;
 
-import dev.apqn.apbus.ApCard;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,6 +1,5 @@
 package dev.apqn.agent.kube;
 
-import dev.apqn.metrics.AgentMetricsSink;
 import dev.apqn.agent.IntentLedger;
 import dev.apqn.apbus.FileSysfs;
 import dev.apqn.apbus.SysfsApBus;

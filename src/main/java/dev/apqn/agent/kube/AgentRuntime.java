@@ -1,6 +1,5 @@
 package dev.apqn.agent.kube;
 
-import dev.apqn.metrics.AgentMetricsSink;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.util.Objects;

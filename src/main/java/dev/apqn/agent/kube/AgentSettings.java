@@ -46,14 +46,6 @@ public record AgentSettings(String leaseNamespace, Duration leaseDuration, Durat
     }
 
     /**
-     * Production defaults: the ones {@link dev.apqn.app.ApqnConfig} declares (docs/operator.md,
-     * Configuration), identity from the environment as in {@link #of}.
-     */
-    public static AgentSettings defaults() {
-        return dev.apqn.app.ApqnConfigs.agentSettings(dev.apqn.app.ApqnConfigs.defaults());
-    }
-
-    /**
      * These values, the rest from the running process: the field manager {@value #FIELD_MANAGER}, the
      * identity {@code POD_NAME} (else the host name), the version from the jar's manifest.
      */

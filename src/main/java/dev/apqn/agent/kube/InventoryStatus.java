@@ -1,21 +1,21 @@
 package dev.apqn.agent.kube;
 
 import dev.apqn.agent.Ownership;
+import dev.apqn.ap.ApCard;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.CardGeneration;
+import dev.apqn.ap.Matrix;
+import dev.apqn.apbus.ApInventory;
+import dev.apqn.apbus.NodeCapabilities;
 import dev.apqn.api.v1alpha1.CapabilitiesStatus;
-import dev.apqn.api.v1alpha1.CardGeneration;
 import dev.apqn.api.v1alpha1.CardMode;
 import dev.apqn.api.v1alpha1.CardStatus;
 import dev.apqn.api.v1alpha1.HostConfigStatus;
 import dev.apqn.api.v1alpha1.MatrixRanges;
 import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.QueueGroup;
-import dev.apqn.apbus.ApCard;
-import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Matrix;
-import dev.apqn.apbus.NodeCapabilities;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -132,7 +132,7 @@ final class InventoryStatus {
         if (card == null) {
             return new CardShape(null, null, null, null, null, null, qg);
         }
-        return new CardShape(card.type().orElse(null), CardGeneration.ofHwtype(card.hwtype()), switch (card.mode()) {
+        return new CardShape(card.type().orElse(null), CardGeneration.ofHwtype(card.hwtype()).orElse(null), switch (card.mode()) {
             case CCA -> CardMode.CCA;
             case EP11 -> CardMode.EP11;
             case ACCELERATOR -> CardMode.Accelerator;

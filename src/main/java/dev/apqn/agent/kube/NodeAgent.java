@@ -11,7 +11,6 @@ import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
 import dev.apqn.apbus.sim.SimKernel;
-import dev.apqn.metrics.AgentMetricsSink;
 import dev.apqn.plan.HostTarget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;

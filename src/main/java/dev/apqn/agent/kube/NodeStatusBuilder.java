@@ -92,7 +92,7 @@ public final class NodeStatusBuilder {
         s.setReservations(ReservationSyncs.reservations(o, previous, now));
         s.setLedger(ledger(o));
         s.setAgent(o.agent());
-        s.setFreeApqns((int) inv.queues().values().stream().filter(q -> q.driver() == dev.apqn.apbus.ApDriver.CEX4QUEUE).count());
+        s.setFreeApqns((int) inv.queues().values().stream().filter(q -> q.driver() == dev.apqn.ap.ApDriver.CEX4QUEUE).count());
         int reserved = 0;
         for (var e : inv.mdevs().entrySet()) {
             if (o.owned().mdevs().containsKey(e.getKey())) {

@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.KernelNumbers;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.KernelNumbers;
 
 import java.util.Optional;
 

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 
 import java.util.List;
 import java.util.Objects;
@@ -130,7 +130,7 @@ public record MachineProfile(
         public static final int FN_FULL = 0x00800000;
         public static final int FN_RESTRICTED = 0x00400000;
         /** The lszcrypt letters of bits 0..9. */
-        public static final String FUNCTION_LETTERS = dev.apqn.apbus.ApCard.FUNCTION_LETTERS;
+        public static final String FUNCTION_LETTERS = dev.apqn.ap.ApCard.FUNCTION_LETTERS;
         public static final int MODE_BITS = FN_COPRO | FN_ACCEL | FN_EP11;
 
         public Card {

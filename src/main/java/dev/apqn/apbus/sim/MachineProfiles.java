@@ -2,7 +2,7 @@ package dev.apqn.apbus.sim;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 import dev.apqn.apbus.sim.MachineProfile.Card;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApSyntaxException;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApSyntaxException;
 import dev.apqn.apbus.sim.ProfileYaml.MapNode;
 import dev.apqn.apbus.sim.ProfileYaml.Node;
 import dev.apqn.apbus.sim.ProfileYaml.Scalar;

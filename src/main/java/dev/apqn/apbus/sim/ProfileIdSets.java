@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 
 /**
  * The number and id-list syntax of profiles. Numbers are decimal unless written {@code 0x..}; a

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 import dev.apqn.apbus.sim.MachineProfile.Card;
 import dev.apqn.apbus.sim.MachineProfile.HostConfig;
 import dev.apqn.apbus.sim.MachineProfile.InitialState;

@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.sim.MachineProfile.Card;
 import dev.apqn.apbus.sim.MachineProfile.HostConfig;
 import dev.apqn.apbus.sim.MachineProfile.InitialState;

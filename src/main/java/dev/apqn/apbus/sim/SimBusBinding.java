@@ -1,9 +1,9 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApSyntaxException;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApSyntaxException;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,20 +36,33 @@ final class SimBusBinding {
 
     private final SimKernel k;
     private final SimCapabilities caps;
+    private long bindingsCompleteCount;
+    /** The current "bindings complete" was counted; the next probe re-arms it. */
+    private boolean bindingsCompleteDone;
 
     SimBusBinding(SimKernel kernel) {
         this.k = kernel;
         this.caps = kernel.capabilities();
     }
 
+    /** Boot: nothing counted yet. */
+    void resetBindingsComplete() {
+        bindingsCompleteCount = 0;
+        bindingsCompleteDone = false;
+    }
+
+    long bindingsCompleteCount() {
+        return bindingsCompleteCount;
+    }
+
     /** A write to {@code apmask} ({@code adapters}) or {@code aqmask} (§3.2). */
     void writeMask(boolean adapters, String raw) {
         String name = adapters ? "apmask" : "aqmask";
-        if (caps.driverOverride() && k.queues.values().stream().anyMatch(q -> q.driverOverride != null)) {
+        if (caps.driverOverride() && k.queues().values().stream().anyMatch(q -> q.driverOverride != null)) {
             // ap-bus.md §11.2: errno not verified; we choose EBUSY.
             throw new SimKernelException(Errno.EBUSY, name + " cannot change while a queue has a driver_override");
         }
-        ApMask current = adapters ? k.apmask : k.aqmask;
+        ApMask current = adapters ? k.apmask() : k.aqmask();
         ApMask next;
         try {
             next = ApMask.parseWrite(raw, current);
@@ -59,30 +72,26 @@ final class SimBusBinding {
         if (next.equals(current)) {
             return;
         }
-        if (caps.maskInUseVeto() && k.vfioLoaded) {
+        if (caps.maskInUseVeto() && k.vfioApLoaded()) {
             ApMask reserved = next.andNot(current);
             if (!reserved.isEmpty()) {
-                Optional<String> clash = adapters ? k.vfio.inUse(reserved, k.aqmask) : k.vfio.inUse(k.apmask, reserved);
+                Optional<String> clash = adapters ? k.vfio().inUse(reserved, k.aqmask()) : k.vfio().inUse(k.apmask(), reserved);
                 if (clash.isPresent()) {
                     throw new SimKernelException(Errno.EBUSY, "can not reserve for the host driver: " + clash.get());
                 }
             }
         }
         Map<Apqn, Boolean> ownedBefore = new LinkedHashMap<>();
-        for (Apqn a : k.queues.keySet()) {
+        for (Apqn a : k.queues().keySet()) {
             ownedBefore.put(a, ownedByMasks(a));
         }
-        if (adapters) {
-            k.apmask = next;
-        } else {
-            k.aqmask = next;
-        }
+        k.changeMask(adapters, next);
         if (caps.maskUevents()) {
             k.uevent("change", "/devices/ap", Map.of(adapters ? "APMASK" : "AQMASK", next.toSysfs()));
         }
         // revise bindings (__ap_revise_reserved)
         for (Map.Entry<Apqn, Boolean> e : ownedBefore.entrySet()) {
-            SimQueue q = k.queues.get(e.getKey());
+            SimQueue q = k.queues().get(e.getKey());
             if (q == null) {
                 continue;
             }
@@ -172,7 +181,7 @@ final class SimBusBinding {
         if (!caps.driverOverride()) {
             throw new SimKernelException(Errno.EACCES, "driver_override needs kernel 6.19");
         }
-        if (!(k.apmask.isFull() && k.aqmask.isFull())) {
+        if (!(k.apmask().isFull() && k.aqmask().isFull())) {
             throw new SimKernelException(Errno.EINVAL,
                     "driver_override can only be set while apmask and aqmask are both all ones");
         }
@@ -186,12 +195,12 @@ final class SimBusBinding {
 
     /** The matrix device appears and unbound non-default queues bind (if autoprobe). */
     void loadVfioAp() {
-        if (k.vfioLoaded) {
+        if (k.vfioApLoaded()) {
             return;
         }
-        k.vfioLoaded = true;
-        if (k.driversAutoprobe) {
-            for (SimQueue q : List.copyOf(k.queues.values())) {
+        k.vfioLoaded(true);
+        if (k.attributes().driversAutoprobe()) {
+            for (SimQueue q : List.copyOf(k.queues().values())) {
                 if (q.driver == null && gateAllows(q, SimDriver.VFIO_AP)) {
                     bindQueue(q, SimDriver.VFIO_AP);
                 }
@@ -202,29 +211,29 @@ final class SimBusBinding {
 
     /** EBUSY while mdevs exist (module reference); else all its queues are unbound (flushed and zeroized). */
     void unloadVfioAp() {
-        if (!k.vfioLoaded) {
+        if (!k.vfioApLoaded()) {
             return;
         }
-        if (!k.vfio.mdevs.isEmpty()) {
-            throw new SimKernelException(Errno.EBUSY, "vfio_ap is in use by " + k.vfio.mdevs.size() + " mdev(s)");
+        if (!k.vfio().mdevs.isEmpty()) {
+            throw new SimKernelException(Errno.EBUSY, "vfio_ap is in use by " + k.vfio().mdevs.size() + " mdev(s)");
         }
-        for (SimQueue q : List.copyOf(k.queues.values())) {
+        for (SimQueue q : List.copyOf(k.queues().values())) {
             if (q.driver == SimDriver.VFIO_AP) {
                 leaveDriver(q);
             }
         }
-        k.vfioLoaded = false;
+        k.vfioLoaded(false);
     }
 
     /** Invariant 2: {@code apmask[a] ∧ aqmask[q]}. */
     boolean ownedByMasks(Apqn apqn) {
-        return k.apmask.get(apqn.adapter()) && k.aqmask.get(apqn.domain());
+        return k.apmask().get(apqn.adapter()) && k.aqmask().get(apqn.domain());
     }
 
     /** See {@link SimKernel#ownedByDefaultForVfio}. */
     boolean ownedByDefaultForVfio(Apqn apqn) {
         if (caps.driverOverride()) {
-            SimQueue q = k.queues.get(apqn);
+            SimQueue q = k.queues().get(apqn);
             if (q != null && q.driverOverride != null) {
                 return q.driver != null && q.driver.isDefault();
             }
@@ -240,7 +249,7 @@ final class SimBusBinding {
     }
 
     private boolean loaded(SimDriver driver) {
-        return driver != SimDriver.VFIO_AP || k.vfioLoaded;
+        return driver != SimDriver.VFIO_AP || k.vfioApLoaded();
     }
 
     private void checkDriverLoaded(SimDriver driver) {
@@ -266,13 +275,13 @@ final class SimBusBinding {
 
     private void bindQueue(SimQueue q, SimDriver driver) {
         q.driver = driver;
-        k.bindingsCompleteDone = false; // every probe re-arms the completion
+        bindingsCompleteDone = false; // every probe re-arms the completion
         if (driver == SimDriver.CEX4QUEUE) {
             q.initialised = true; // RAPQ + init of the host state machine
             q.zcryptOnline = true;
         } else {
             q.initialised = false;
-            k.vfio.onQueueProbe(q);
+            k.vfio().onQueueProbe(q);
         }
     }
 
@@ -285,39 +294,39 @@ final class SimBusBinding {
         q.driver = null;
         q.initialised = false;
         q.zcryptOnline = false;
-        k.traffic.flush(q.apqn());
+        k.traffic().flush(q.apqn());
         if (old == SimDriver.VFIO_AP) {
-            k.vfio.onQueueRemove(q);
+            k.vfio().onQueueRemove(q);
         }
         k.zeroize(q.apqn(), ZeroizeEvent.Reason.LEFT_DRIVER);
     }
 
     /** After the first scan: counts and announces the moment every queue is bound, once per re-arm. */
     void checkBindingsComplete() {
-        if (k.scans < 1) {
+        if (k.scans() < 1) {
             return;
         }
-        long bound = k.queues.values().stream().filter(q -> q.driver != null).count();
-        if (bound == k.queues.size() && !k.bindingsCompleteDone) {
-            k.bindingsCompleteDone = true;
-            k.bindingsCompleteCount++;
-            k.uevent("change", "/devices/ap", Map.of("BINDINGS", "complete", "COMPLETECOUNT", Long.toString(k.bindingsCompleteCount)));
+        long bound = k.queues().values().stream().filter(q -> q.driver != null).count();
+        if (bound == k.queues().size() && !bindingsCompleteDone) {
+            bindingsCompleteDone = true;
+            bindingsCompleteCount++;
+            k.uevent("change", "/devices/ap", Map.of("BINDINGS", "complete", "COMPLETECOUNT", Long.toString(bindingsCompleteCount)));
         }
     }
 
     /** The {@code bindings} text without newline, e.g. {@code 12/12 (complete)}. */
     String bindingsText() {
-        long bound = k.queues.values().stream().filter(q -> q.driver != null).count();
-        return bound + "/" + k.queues.size() + (k.scans >= 1 && bound == k.queues.size() ? " (complete)" : "");
+        long bound = k.queues().values().stream().filter(q -> q.driver != null).count();
+        return bound + "/" + k.queues().size() + (k.scans() >= 1 && bound == k.queues().size() ? " (complete)" : "");
     }
 
     private Object findDevice(String name) {
         if (name.matches("card[0-9a-f]{2}")) {
-            return k.cards.get(Integer.parseInt(name.substring(4), 16));
+            return k.cards().get(Integer.parseInt(name.substring(4), 16));
         }
         if (name.matches("[0-9a-f]{2}\\.[0-9a-f]{4}")) {
             Apqn a = Apqn.parse(name);
-            return k.queues.get(a);
+            return k.queues().get(a);
         }
         return null;
     }

@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 
 import java.util.List;
 import java.util.Map;
@@ -41,17 +41,15 @@ final class SimBusScan {
      */
     void scan() {
         MachineProfile profile = k.profile();
-        boolean configChanged = !(firmware.apm.equals(k.qciApm) && firmware.aqm.equals(k.qciAqm) && firmware.adm.equals(k.qciAdm));
+        boolean configChanged = !(firmware.apm.equals(k.qciApm()) && firmware.aqm.equals(k.qciAqm()) && firmware.adm.equals(k.qciAdm()));
         if (configChanged) {
-            k.qciApm = firmware.apm;
-            k.qciAqm = firmware.aqm;
-            k.qciAdm = firmware.adm;
-            k.vfio.onConfigChanged();
+            k.adoptHostConfiguration(firmware.apm, firmware.aqm, firmware.adm);
+            k.vfio().onConfigChanged();
         }
         for (int a = 0; a <= profile.maxAdapterId(); a++) {
             SimFirmware.AdapterHw hw = firmware.adapter(a);
-            SimCard c = k.cards.get(a);
-            if (hw == null || !k.qciApm.get(a)) {
+            SimCard c = k.cards().get(a);
+            if (hw == null || !k.qciApm().get(a)) {
                 if (c != null) {
                     removeCard(c);
                 }
@@ -59,9 +57,9 @@ final class SimBusScan {
             }
             if (c == null) {
                 c = new SimCard(hw.card, functionsOf(hw.card), hw.configured, hw.checkstopped, serialOf(hw.card));
-                k.cards.put(a, c);
+                k.putCard(a, c);
                 k.uevent("add", SimKernel.devpath(c), cardUeventEnv(c));
-                if (k.driversAutoprobe) {
+                if (k.attributes().driversAutoprobe()) {
                     binding.bindCard(c);
                 }
             } else {
@@ -75,8 +73,8 @@ final class SimBusScan {
             }
             for (int d = 0; d <= profile.maxDomainId(); d++) {
                 Apqn apqn = Apqn.of(a, d);
-                SimQueue q = k.queues.get(apqn);
-                if (!k.qciAqm.get(d)) {
+                SimQueue q = k.queues().get(apqn);
+                if (!k.qciAqm().get(d)) {
                     if (q != null) {
                         removeQueue(q);
                     }
@@ -84,9 +82,9 @@ final class SimBusScan {
                 }
                 if (q == null) {
                     q = new SimQueue(apqn, hw.configured, hw.checkstopped);
-                    k.queues.put(apqn, q);
+                    k.putQueue(apqn, q);
                     k.uevent("add", SimKernel.devpath(q), Map.of("MODE", modeName(c)));
-                    if (k.driversAutoprobe) {
+                    if (k.attributes().driversAutoprobe()) {
                         binding.probe(q);
                     }
                 } else {
@@ -95,13 +93,12 @@ final class SimBusScan {
             }
         }
         if (configChanged) {
-            k.vfio.onScanComplete();
+            k.vfio().onScanComplete();
         }
-        if (k.apDomain < 0) {
+        if (k.attributes().apDomain() < 0) {
             selectDefaultDomain();
         }
-        k.scans++;
-        if (k.scans == 1) {
+        if (k.countScan() == 1) {
             k.uevent("change", "/devices/ap", Map.of("INITSCAN", "done"));
         }
         binding.checkBindingsComplete();
@@ -121,9 +118,9 @@ final class SimBusScan {
     }
 
     private void selectDefaultDomain() {
-        for (SimQueue q : k.queues.values()) {
-            if (k.aqmask.get(q.apqn().domain())) {
-                k.apDomain = q.apqn().domain();
+        for (SimQueue q : k.queues().values()) {
+            if (k.aqmask().get(q.apqn().domain())) {
+                k.attributes().selectDefaultDomain(q.apqn().domain());
                 return;
             }
         }
@@ -132,14 +129,14 @@ final class SimBusScan {
     private void updateQueueState(SimQueue q, boolean configured, boolean checkstopped) {
         if (checkstopped && !q.chkstop) {
             q.chkstop = true;
-            k.traffic.flush(q.apqn());
+            k.traffic().flush(q.apqn());
         } else if (!checkstopped && q.chkstop) {
             q.chkstop = false;
         }
         if (!configured && q.config) {
             q.config = false;
             k.uevent("change", SimKernel.devpath(q), Map.of("CONFIG", "0"));
-            k.traffic.flush(q.apqn());
+            k.traffic().flush(q.apqn());
         } else if (configured && !q.config) {
             q.config = true;
             k.uevent("change", SimKernel.devpath(q), Map.of("CONFIG", "1"));
@@ -148,16 +145,16 @@ final class SimBusScan {
 
     private void removeQueue(SimQueue q) {
         binding.leaveDriver(q);
-        k.queues.remove(q.apqn());
+        k.removeQueue(q.apqn());
         k.uevent("remove", SimKernel.devpath(q), Map.of());
     }
 
     private void removeCard(SimCard c) {
-        for (SimQueue q : List.copyOf(k.queues.subMap(Apqn.of(c.id(), 0), true, Apqn.of(c.id(), 255), true).values())) {
+        for (SimQueue q : List.copyOf(k.queues().subMap(Apqn.of(c.id(), 0), true, Apqn.of(c.id(), 255), true).values())) {
             removeQueue(q);
         }
         c.driver = null;
-        k.cards.remove(c.id());
+        k.removeCard(c.id());
         k.uevent("remove", SimKernel.devpath(c), Map.of());
     }
 

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 
 /**
  * The user-visible behaviour switches of the simulated kernel, derived from a {@link KernelLevel}.

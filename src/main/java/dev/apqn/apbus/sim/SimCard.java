@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 
 /**
  * A card device of the simulated kernel ({@code /sys/devices/ap/cardNN}). Mutable state owned by

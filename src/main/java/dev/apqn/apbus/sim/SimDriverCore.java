@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +46,7 @@ final class SimDriverCore {
     }
 
     String queueUevent(SimQueue q) {
-        return driverLine(q.driver) + "MODE=" + modeName(k.cards.get(q.apqn().adapter())) + "\n";
+        return driverLine(q.driver) + "MODE=" + modeName(k.cards().get(q.apqn().adapter())) + "\n";
     }
 
     /** The matrix device is bound to the matrix bus's vfio_ap driver from the moment the module loads. */
@@ -138,7 +138,7 @@ final class SimDriverCore {
         m.put(ZCRYPT_MODULE, Map.of(
                 "ap:cex4card", "../../../bus/ap/drivers/cex4card",
                 "ap:cex4queue", "../../../bus/ap/drivers/cex4queue"));
-        if (k.vfioLoaded) {
+        if (k.vfioApLoaded()) {
             SimCapabilities caps = k.capabilities();
             Map<String, String> vfio = new LinkedHashMap<>();
             vfio.put("ap:vfio_ap", "../../../bus/ap/drivers/vfio_ap");
@@ -164,7 +164,7 @@ final class SimDriverCore {
 
     /** The mdev in IOMMU group {@code id}, or null. */
     SimMdev mdevInIommuGroup(String id) {
-        for (SimMdev m : k.vfio.mdevs.values()) {
+        for (SimMdev m : k.vfio().mdevs.values()) {
             if (Integer.toString(m.iommuGroup).equals(id)) {
                 return m;
             }

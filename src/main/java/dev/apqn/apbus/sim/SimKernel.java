@@ -1,14 +1,16 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.Matrix;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -82,25 +84,20 @@ public final class SimKernel implements HostQueues {
     private final SimFirmware firmware;
 
     // ---- kernel state: reset by reboot ----
-    ApMask qciApm;
-    ApMask qciAqm;
-    ApMask qciAdm;
-    ApMask apmask;
-    ApMask aqmask;
-    boolean vfioLoaded;
-    final TreeMap<Integer, SimCard> cards = new TreeMap<>();
-    final TreeMap<Apqn, SimQueue> queues = new TreeMap<>();
-    SimVfioAp vfio;
-    ZcryptTraffic traffic;
-    long scans;
-    long bindingsCompleteCount;
-    /** The current "bindings complete" was counted; the next probe re-arms it. */
-    boolean bindingsCompleteDone;
-    int apDomain;
-    int configTime;
-    boolean pollThread;
-    long pollTimeout;
-    boolean driversAutoprobe;
+    private ApMask qciApm;
+    private ApMask qciAqm;
+    private ApMask qciAdm;
+    private ApMask apmask;
+    private ApMask aqmask;
+    private boolean vfioLoaded;
+    private final TreeMap<Integer, SimCard> cards = new TreeMap<>();
+    private final TreeMap<Apqn, SimQueue> queues = new TreeMap<>();
+    // What the collaborators read: the devices change only through putCard/putQueue/removeCard/removeQueue
+    private final NavigableMap<Integer, SimCard> cardsView = Collections.unmodifiableNavigableMap(cards);
+    private final NavigableMap<Apqn, SimQueue> queuesView = Collections.unmodifiableNavigableMap(queues);
+    private SimVfioAp vfio;
+    private ZcryptTraffic traffic;
+    private long scans;
     private final List<Uevent> uevents = new ArrayList<>();
     private final Map<Apqn, Integer> zeroizeCounts = new TreeMap<>();
     private final List<ZeroizeEvent> zeroizeLog = new ArrayList<>();
@@ -168,13 +165,8 @@ public final class SimKernel implements HostQueues {
         vfio = new SimVfioAp(this);
         traffic = new ZcryptTraffic(this, seed);
         scans = 0;
-        bindingsCompleteCount = 0;
-        bindingsCompleteDone = false;
-        apDomain = -1;
-        configTime = 30;
-        pollThread = false;
-        pollTimeout = 250000;
-        driversAutoprobe = true;
+        binding.resetBindingsComplete();
+        attributes.reset();
         uevents.clear();
         zeroizeCounts.clear();
         zeroizeLog.clear();
@@ -269,7 +261,87 @@ public final class SimKernel implements HostQueues {
     }
 
     public long bindingsCompleteCount() {
-        return locked(() -> bindingsCompleteCount);
+        return locked(binding::bindingsCompleteCount);
+    }
+
+    // Narrow writers for the collaborators (SimBusScan, SimBusBinding); they run under the kernel lock.
+
+    /** A bus scan saw this host configuration (the QCI masks). */
+    void adoptHostConfiguration(ApMask apm, ApMask aqm, ApMask adm) {
+        qciApm = apm;
+        qciAqm = aqm;
+        qciAdm = adm;
+    }
+
+    ApMask qciApm() {
+        return qciApm;
+    }
+
+    ApMask qciAqm() {
+        return qciAqm;
+    }
+
+    ApMask qciAdm() {
+        return qciAdm;
+    }
+
+    /** A validated write to {@code apmask} ({@code adapters}) or {@code aqmask}. */
+    void changeMask(boolean adapters, ApMask next) {
+        if (adapters) {
+            apmask = next;
+        } else {
+            aqmask = next;
+        }
+    }
+
+    /** vfio_ap was loaded or unloaded. */
+    void vfioLoaded(boolean loaded) {
+        vfioLoaded = loaded;
+    }
+
+    /** The card devices by adapter id (read-only; a bus scan changes them). */
+    NavigableMap<Integer, SimCard> cards() {
+        return cardsView;
+    }
+
+    /** The queue devices by APQN (read-only; a bus scan changes them). */
+    NavigableMap<Apqn, SimQueue> queues() {
+        return queuesView;
+    }
+
+    /** A bus scan created a card device. */
+    void putCard(int adapter, SimCard card) {
+        cards.put(adapter, card);
+    }
+
+    /** A bus scan removed a card device. */
+    void removeCard(int adapter) {
+        cards.remove(adapter);
+    }
+
+    /** A bus scan created a queue device. */
+    void putQueue(Apqn apqn, SimQueue queue) {
+        queues.put(apqn, queue);
+    }
+
+    /** A bus scan removed a queue device. */
+    void removeQueue(Apqn apqn) {
+        queues.remove(apqn);
+    }
+
+    /** The vfio_ap driver model of this boot. */
+    SimVfioAp vfio() {
+        return vfio;
+    }
+
+    /** Counts a completed bus scan; the new count. */
+    long countScan() {
+        return ++scans;
+    }
+
+    /** The bus tunables (ap_domain, config_time, poll_thread, poll_timeout, drivers_autoprobe). */
+    SimBusAttributes attributes() {
+        return attributes;
     }
 
     /** Every uevent sent since boot, oldest first. */

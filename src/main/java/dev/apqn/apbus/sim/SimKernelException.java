@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 
 /** An operation of the simulated kernel failed the way the real one fails: with an errno. */
 public class SimKernelException extends RuntimeException {

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Matrix;
 
 /**
  * A vfio_ap mediated device of the simulated kernel. Mutable state owned by {@link SimKernel};

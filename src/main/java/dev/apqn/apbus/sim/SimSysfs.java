@@ -1,10 +1,10 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.Sysfs;
-import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsException.Operation;
+import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsTimeoutException;
 
 import java.time.Duration;
@@ -240,7 +240,7 @@ public final class SimSysfs implements Sysfs {
         } catch (MdevRemoveBlockedException e) {
             blocked = e;
         }
-        Consumer<MdevRemoveBlockedException> listener = k.locked(() -> k.vfio.releaseListener());
+        Consumer<MdevRemoveBlockedException> listener = k.locked(() -> k.vfio().releaseListener());
         listener.accept(blocked);
         boolean done;
         try {
@@ -424,7 +424,7 @@ public final class SimSysfs implements Sysfs {
             }
             if (dir.startsWith("/sys/bus/ap/drivers/")) {
                 Optional<SimDriver> d = SimDriver.ofSysfsName(dir.substring("/sys/bus/ap/drivers/".length()))
-                        .filter(dr -> dr != SimDriver.VFIO_AP || k.vfioLoaded);
+                        .filter(dr -> dr != SimDriver.VFIO_AP || k.vfioApLoaded());
                 if (d.isEmpty()) {
                     return null;
                 }
@@ -474,7 +474,7 @@ public final class SimSysfs implements Sysfs {
         switch (path) {
             case "bus" -> {
                 e.dir("ap");
-                if (k.vfioLoaded) {
+                if (k.vfioApLoaded()) {
                     e.dir("mdev").dir("matrix");
                 }
                 return e.map;
@@ -483,39 +483,39 @@ public final class SimSysfs implements Sysfs {
                 return busAp(e);
             }
             case "bus/ap/devices" -> {
-                for (SimCard c : k.cards.values()) {
+                for (SimCard c : k.cards().values()) {
                     e.link(c.name(), "../../../devices/ap/" + c.name());
                 }
-                for (SimQueue q : k.queues.values()) {
+                for (SimQueue q : k.queues().values()) {
                     e.link(q.apqn().toString(), "../../../devices/ap/" + q.apqn().cardName() + "/" + q.apqn());
                 }
                 return e.map;
             }
             case "bus/ap/drivers" -> {
                 e.dir("cex4card").dir("cex4queue");
-                if (k.vfioLoaded) {
+                if (k.vfioApLoaded()) {
                     e.dir("vfio_ap");
                 }
                 return e.map;
             }
             case "devices" -> {
                 e.dir("ap");
-                if (k.vfioLoaded) {
+                if (k.vfioApLoaded()) {
                     e.dir("vfio_ap");
                 }
                 return e.map;
             }
             case "devices/ap" -> {
                 e.rw("uevent", () -> "", v -> core.synthUevent(null, "", v));
-                k.cards.values().forEach(c -> e.dir(c.name()));
+                k.cards().values().forEach(c -> e.dir(c.name()));
                 return e.map;
             }
             case "kernel" -> {
                 return e.dir("iommu_groups").map;
             }
             case "kernel/iommu_groups" -> {
-                if (k.vfioLoaded) {
-                    k.vfio.mdevs.values().forEach(m -> e.dir(Integer.toString(m.iommuGroup)));
+                if (k.vfioApLoaded()) {
+                    k.vfio().mdevs.values().forEach(m -> e.dir(Integer.toString(m.iommuGroup)));
                 }
                 return e.map;
             }
@@ -524,7 +524,7 @@ public final class SimSysfs implements Sysfs {
                 return e.map;
             }
             case "class" -> {
-                if (k.vfioLoaded) {
+                if (k.vfioApLoaded()) {
                     e.dir("mdev_bus");
                 }
                 return e.map;
@@ -539,7 +539,7 @@ public final class SimSysfs implements Sysfs {
             return iommuGroupChildren(p, e);
         }
         if (p.size() == 4 && path.startsWith("bus/ap/drivers/")) {
-            Optional<SimDriver> d = SimDriver.ofSysfsName(p.get(3)).filter(dr -> dr != SimDriver.VFIO_AP || k.vfioLoaded);
+            Optional<SimDriver> d = SimDriver.ofSysfsName(p.get(3)).filter(dr -> dr != SimDriver.VFIO_AP || k.vfioApLoaded());
             return d.map(dr -> driverDir(dr, e)).orElse(null);
         }
         if (p.size() == 3 && path.startsWith("devices/ap/card")) {
@@ -551,7 +551,7 @@ public final class SimSysfs implements Sysfs {
             SimQueue q = c == null ? null : queueNamed(p.get(3));
             return q == null || q.apqn().adapter() != c.id() ? null : queueDir(q, e);
         }
-        if (!k.vfioLoaded) {
+        if (!k.vfioApLoaded()) {
             return null;
         }
         return vfioChildren(top, path, p, e);
@@ -574,7 +574,7 @@ public final class SimSysfs implements Sysfs {
 
     /** {@code /sys/kernel/iommu_groups/<N>/devices/<uuid>}: the group of an mdev. */
     private Map<String, Node> iommuGroupChildren(List<String> p, Entries e) {
-        SimMdev m = k.vfioLoaded ? core.mdevInIommuGroup(p.get(2)) : null;
+        SimMdev m = k.vfioApLoaded() ? core.mdevInIommuGroup(p.get(2)) : null;
         if (m == null || p.size() > 4 || (p.size() == 4 && !p.get(3).equals("devices"))) {
             return null;
         }
@@ -600,11 +600,11 @@ public final class SimSysfs implements Sysfs {
                 // mdev_register_driver passes the owner module; bind/unbind of mdevs are not modelled
                 e.link("module", "../../../../module/" + k.capabilities().mdevDriverModule());
                 e.wo("uevent", v -> core.synthUevent(null, "", v));
-                k.vfio.mdevs.keySet().forEach(u -> e.link(u, "../../../../devices/vfio_ap/matrix/" + u));
+                k.vfio().mdevs.keySet().forEach(u -> e.link(u, "../../../../devices/vfio_ap/matrix/" + u));
                 return e.map;
             }
             case "bus/mdev/devices" -> {
-                k.vfio.mdevs.keySet().forEach(u -> e.link(u, "../../../devices/vfio_ap/matrix/" + u));
+                k.vfio().mdevs.keySet().forEach(u -> e.link(u, "../../../devices/vfio_ap/matrix/" + u));
                 return e.map;
             }
             case "bus/matrix" -> {
@@ -638,29 +638,29 @@ public final class SimSysfs implements Sysfs {
                 e.link("driver", "../../../bus/matrix/drivers/vfio_ap");
                 e.link("subsystem", "../../../bus/matrix");
                 e.dir("mdev_supported_types");
-                k.vfio.mdevs.keySet().forEach(e::dir);
+                k.vfio().mdevs.keySet().forEach(e::dir);
                 return e.map;
             }
             case "devices/vfio_ap/matrix/mdev_supported_types" -> {
                 return e.dir(TYPE_DIR).map;
             }
             case "devices/vfio_ap/matrix/mdev_supported_types/" + TYPE_DIR -> {
-                e.wo("create", v -> k.vfio.create(v));
+                e.wo("create", v -> k.vfio().create(v));
                 e.ro("name", () -> "VFIO AP Passthrough Device\n");
                 e.ro("device_api", () -> "vfio-ap\n");
-                e.ro("available_instances", () -> k.vfio.availableInstances() + "\n");
+                e.ro("available_instances", () -> k.vfio().availableInstances() + "\n");
                 e.dir("devices");
                 return e.map;
             }
             case "devices/vfio_ap/matrix/mdev_supported_types/" + TYPE_DIR + "/devices" -> {
-                k.vfio.mdevs.keySet().forEach(u -> e.link(u, "../../../" + u));
+                k.vfio().mdevs.keySet().forEach(u -> e.link(u, "../../../" + u));
                 return e.map;
             }
             default -> {
             }
         }
         if (p.size() == 4 && path.startsWith("devices/vfio_ap/matrix/")) {
-            SimMdev m = k.vfio.mdevs.get(p.get(3));
+            SimMdev m = k.vfio().mdevs.get(p.get(3));
             return m == null ? null : mdevDir(m, e);
         }
         return null;
@@ -668,29 +668,29 @@ public final class SimSysfs implements Sysfs {
 
     private Map<String, Node> busAp(Entries e) {
         SimCapabilities caps = k.capabilities();
-        e.rw("apmask", () -> k.apmask.toSysfs(), v -> k.writeApmask(v));
-        e.rw("aqmask", () -> k.aqmask.toSysfs(), v -> k.writeAqmask(v));
-        e.ro("ap_adapter_mask", () -> k.qciApm.toSysfs());
-        e.ro("ap_usage_domain_mask", () -> k.qciAqm.toSysfs());
-        e.ro("ap_control_domain_mask", () -> k.qciAdm.toSysfs());
-        e.rw("ap_domain", () -> k.apDomain + "\n", v -> k.writeApDomain(v));
+        e.rw("apmask", () -> k.apmask().toSysfs(), v -> k.writeApmask(v));
+        e.rw("aqmask", () -> k.aqmask().toSysfs(), v -> k.writeAqmask(v));
+        e.ro("ap_adapter_mask", () -> k.qciApm().toSysfs());
+        e.ro("ap_usage_domain_mask", () -> k.qciAqm().toSysfs());
+        e.ro("ap_control_domain_mask", () -> k.qciAdm().toSysfs());
+        e.rw("ap_domain", () -> k.attributes().apDomain() + "\n", v -> k.writeApDomain(v));
         e.ro("ap_max_adapter_id", () -> k.profile().maxAdapterId() + "\n");
         e.ro("ap_max_domain_id", () -> k.profile().maxDomainId() + "\n");
         e.ro("ap_interrupts", () -> "1\n");
-        e.rw("config_time", () -> k.configTime + "\n", v -> k.writeConfigTime(v));
-        e.rw("poll_thread", () -> (k.pollThread ? 1 : 0) + "\n", v -> k.writePollThread(v));
-        e.rw("poll_timeout", () -> k.pollTimeout + "\n", v -> k.writePollTimeout(v));
-        e.rw("scans", () -> k.scans + "\n", v -> k.scan());
+        e.rw("config_time", () -> k.attributes().configTime() + "\n", v -> k.writeConfigTime(v));
+        e.rw("poll_thread", () -> (k.attributes().pollThread() ? 1 : 0) + "\n", v -> k.writePollThread(v));
+        e.rw("poll_timeout", () -> k.attributes().pollTimeout() + "\n", v -> k.writePollTimeout(v));
+        e.rw("scans", () -> k.scans() + "\n", v -> k.scan());
         e.ro("bindings", () -> k.bindingsText() + "\n");
         if (caps.busFeatures()) {
             boolean apxa = k.profile().maxAdapterId() > 63 || k.profile().maxDomainId() > 15;
             e.ro("features", () -> (apxa ? "APSC APXA QACT RC8A" : "APSC QACT RC8A") + "\n");
         }
         if (caps.driverOverride()) {
-            e.ro("bindings_complete_count", () -> k.bindingsCompleteCount + "\n");
+            e.ro("bindings_complete_count", () -> k.bindingsCompleteCount() + "\n");
         }
         e.wo("drivers_probe", v -> k.driversProbe(v));
-        e.rw("drivers_autoprobe", () -> (k.driversAutoprobe ? 1 : 0) + "\n", v -> k.writeDriversAutoprobe(v));
+        e.rw("drivers_autoprobe", () -> (k.attributes().driversAutoprobe() ? 1 : 0) + "\n", v -> k.writeDriversAutoprobe(v));
         e.wo("uevent", v -> core.synthUevent(null, "", v));
         e.dir("devices").dir("drivers");
         return e.map;
@@ -702,10 +702,10 @@ public final class SimSysfs implements Sysfs {
         e.wo("uevent", v -> core.synthUevent(null, "", v));
         e.link("module", SimDriverCore.apDriverModuleLink(d));
         if (d.bindsCards()) {
-            k.cards.values().stream().filter(c -> c.driver == d)
+            k.cards().values().stream().filter(c -> c.driver == d)
                     .forEach(c -> e.link(c.name(), "../../../../devices/ap/" + c.name()));
         } else {
-            k.queues.values().stream().filter(q -> q.driver == d)
+            k.queues().values().stream().filter(q -> q.driver == d)
                     .forEach(q -> e.link(q.apqn().toString(), "../../../../devices/ap/" + q.apqn().cardName() + "/" + q.apqn()));
         }
         return e.map;
@@ -719,10 +719,10 @@ public final class SimSysfs implements Sysfs {
         e.ro("raw_hwtype", () -> hw + "\n");
         e.ro("depth", () -> (c.hardware().depth() + (caps.depthPlusOne() ? 1 : 0)) + "\n");
         e.ro("ap_functions", () -> String.format("0x%08X\n", c.functions() & ~0x0000C000));
-        e.rw("request_count", () -> sumOverQueues(id, q -> k.traffic.requestCount(q)) + "\n",
+        e.rw("request_count", () -> sumOverQueues(id, q -> k.traffic().requestCount(q)) + "\n",
                 v -> k.resetCardRequestCount(id));
-        e.ro("requestq_count", () -> sumOverQueues(id, q -> k.traffic.requestqCount(q)) + "\n");
-        e.ro("pendingq_count", () -> sumOverQueues(id, q -> k.traffic.pendingqCount(q)) + "\n");
+        e.ro("requestq_count", () -> sumOverQueues(id, q -> k.traffic().requestqCount(q)) + "\n");
+        e.ro("pendingq_count", () -> sumOverQueues(id, q -> k.traffic().pendingqCount(q)) + "\n");
         e.ro("modalias", () -> String.format("ap:t%02X\n", hw));
         e.rw("config", () -> (c.config ? 1 : 0) + "\n", v -> k.writeCardConfig(id, v));
         e.ro("chkstop", () -> (c.chkstop ? 1 : 0) + "\n");
@@ -737,7 +737,7 @@ public final class SimSysfs implements Sysfs {
         if (c.driver == SimDriver.CEX4CARD) {
             e.ro("type", () -> c.typeName() + "\n");
             e.rw("online", () -> (c.config && c.zcryptOnline ? 1 : 0) + "\n", v -> k.writeCardOnline(id, v));
-            e.ro("load", () -> sumOverQueues(id, q -> (long) k.traffic.requestqCount(q) + k.traffic.pendingqCount(q)) + "\n");
+            e.ro("load", () -> sumOverQueues(id, q -> (long) k.traffic().requestqCount(q) + k.traffic().pendingqCount(q)) + "\n");
             if (c.hardware().mode() != MachineProfile.Mode.ACCELERATOR) {
                 e.ro("serialnr", () -> info.serialnr(c));
             }
@@ -762,11 +762,11 @@ public final class SimSysfs implements Sysfs {
     private Map<String, Node> queueDir(SimQueue q, Entries e) {
         SimCapabilities caps = k.capabilities();
         Apqn a = q.apqn();
-        SimCard card = k.cards.get(a.adapter());
-        e.rw("request_count", () -> q.initialised ? k.traffic.requestCount(a) + "\n" : "-\n",
+        SimCard card = k.cards().get(a.adapter());
+        e.rw("request_count", () -> q.initialised ? k.traffic().requestCount(a) + "\n" : "-\n",
                 v -> k.resetQueueRequestCount(a));
-        e.ro("requestq_count", () -> (q.initialised ? k.traffic.requestqCount(a) : 0) + "\n");
-        e.ro("pendingq_count", () -> (q.initialised ? k.traffic.pendingqCount(a) : 0) + "\n");
+        e.ro("requestq_count", () -> (q.initialised ? k.traffic().requestqCount(a) : 0) + "\n");
+        e.ro("pendingq_count", () -> (q.initialised ? k.traffic().pendingqCount(a) : 0) + "\n");
         e.rw("reset", () -> resetText(q), v -> k.resetQueue(a));
         e.ro("interrupt", () -> q.initialised ? "Interrupts enabled.\n" : "Interrupts disabled.\n");
         e.ro("config", () -> (q.config ? 1 : 0) + "\n");
@@ -785,7 +785,7 @@ public final class SimSysfs implements Sysfs {
         }
         if (q.driver == SimDriver.CEX4QUEUE) {
             e.rw("online", () -> (q.config && q.zcryptOnline ? 1 : 0) + "\n", v -> k.writeQueueOnline(a, v));
-            e.ro("load", () -> (k.traffic.requestqCount(a) + k.traffic.pendingqCount(a)) + "\n");
+            e.ro("load", () -> (k.traffic().requestqCount(a) + k.traffic().pendingqCount(a)) + "\n");
             MachineProfile.Mode mode = card.hardware().mode();
             if (mode != MachineProfile.Mode.ACCELERATOR) {
                 e.ro("mkvps", () -> info.mkvps(q));
@@ -795,7 +795,7 @@ public final class SimSysfs implements Sysfs {
             }
         }
         if (q.driver == SimDriver.VFIO_AP && caps.queueStatus()) {
-            e.ro("status", () -> k.vfio.status(a) + "\n");
+            e.ro("status", () -> k.vfio().status(a) + "\n");
         }
         return e.map;
     }
@@ -804,15 +804,15 @@ public final class SimSysfs implements Sysfs {
         if (!q.initialised) {
             return "Reset in progress.\n";
         }
-        return k.traffic.pendingqCount(q.apqn()) + k.traffic.requestqCount(q.apqn()) > 0
+        return k.traffic().pendingqCount(q.apqn()) + k.traffic().requestqCount(q.apqn()) > 0
                 ? "Reset Timer armed.\n" : "No Reset Timer set.\n";
     }
 
     private Map<String, Node> mdevDir(SimMdev m, Entries e) {
         SimCapabilities caps = k.capabilities();
         for (SimKernel.Resource r : SimKernel.Resource.values()) {
-            e.wo("assign_" + r.fileSuffix(), v -> k.vfio.assign(m, r, v));
-            e.wo("unassign_" + r.fileSuffix(), v -> k.vfio.unassign(m, r, v));
+            e.wo("assign_" + r.fileSuffix(), v -> k.vfio().assign(m, r, v));
+            e.wo("unassign_" + r.fileSuffix(), v -> k.vfio().unassign(m, r, v));
         }
         e.ro("control_domains", () -> m.matrix.toControlDomainsText());
         e.ro("matrix", () -> m.matrix.toMatrixText());
@@ -820,9 +820,9 @@ public final class SimSysfs implements Sysfs {
             e.ro("guest_matrix", () -> m.shadow.toMatrixText());
         }
         if (caps.apConfig()) {
-            e.rw("ap_config", () -> m.matrix.toApConfigText(), v -> k.vfio.writeApConfig(m, v));
+            e.rw("ap_config", () -> m.matrix.toApConfigText(), v -> k.vfio().writeApConfig(m, v));
         }
-        e.wo("remove", v -> k.vfio.remove(m, v));
+        e.wo("remove", v -> k.vfio().remove(m, v));
         String devpath = "/devices/vfio_ap/matrix/" + m.uuid();
         e.rw("uevent", core::mdevUevent, v -> core.synthUevent(devpath, core.mdevUevent(), v));
         e.link("mdev_type", "../mdev_supported_types/" + TYPE_DIR);
@@ -836,13 +836,13 @@ public final class SimSysfs implements Sysfs {
         if (!name.matches("card[0-9a-f]{2}")) {
             return null;
         }
-        return k.cards.get(Integer.parseInt(name.substring(4), 16));
+        return k.cards().get(Integer.parseInt(name.substring(4), 16));
     }
 
     private SimQueue queueNamed(String name) {
         if (!name.matches("[0-9a-f]{2}\\.[0-9a-f]{4}")) {
             return null;
         }
-        return k.queues.get(Apqn.parse(name));
+        return k.queues().get(Apqn.parse(name));
     }
 }

@@ -1,11 +1,11 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApSyntaxException;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.KernelNumbers;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApSyntaxException;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.KernelNumbers;
+import dev.apqn.ap.Matrix;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,7 +94,7 @@ final class SimVfioAp {
     }
 
     void createBootMdev(MachineProfile.Mdev spec) {
-        if (!k.vfioLoaded) {
+        if (!k.vfioApLoaded()) {
             throw new SimKernelException(Errno.ENOENT, "vfio_ap is not loaded at boot");
         }
         String uuid = create(spec.uuid());
@@ -296,7 +296,7 @@ final class SimVfioAp {
         boolean adapter = what == SimKernel.Resource.ADAPTER;
         ApMask others = adapter ? next.domains() : next.adapters();
         if (others.isEmpty()) {
-            boolean any = k.queues.values().stream().anyMatch(q -> q.driver == SimDriver.VFIO_AP
+            boolean any = k.queues().values().stream().anyMatch(q -> q.driver == SimDriver.VFIO_AP
                     && (adapter ? q.apqn().adapter() : q.apqn().domain()) == id);
             if (!any) {
                 throw new SimKernelException(Errno.EADDRNOTAVAIL, "no queue of " + (adapter ? "adapter " : "domain ") + id
@@ -306,7 +306,7 @@ final class SimVfioAp {
         }
         for (int o : others.idList()) {
             Apqn apqn = adapter ? Apqn.of(id, o) : Apqn.of(o, id);
-            SimQueue q = k.queues.get(apqn);
+            SimQueue q = k.queues().get(apqn);
             if (q == null || q.driver != SimDriver.VFIO_AP) {
                 throw new SimKernelException(Errno.EADDRNOTAVAIL, "queue " + apqn + " is not bound to vfio_ap");
             }
@@ -349,7 +349,7 @@ final class SimVfioAp {
         if (m.guest != null && caps.dynamic()) {
             for (Apqn apqn : old.apqns()) {
                 if (!next.contains(apqn)) {
-                    SimQueue q = k.queues.get(apqn);
+                    SimQueue q = k.queues().get(apqn);
                     if (q != null && q.driver == SimDriver.VFIO_AP) {
                         k.zeroize(apqn, m.matrix.contains(apqn) ? ZeroizeEvent.Reason.FILTERED_OUT
                                 : ZeroizeEvent.Reason.UNASSIGNED);
@@ -360,18 +360,18 @@ final class SimVfioAp {
     }
 
     private Matrix computeShadow(SimMdev m) {
-        ApMask apm = m.matrix.adapters().and(k.qciApm);
-        ApMask aqm = m.matrix.domains().and(k.qciAqm);
+        ApMask apm = m.matrix.adapters().and(k.qciApm());
+        ApMask aqm = m.matrix.domains().and(k.qciAqm());
         for (int a : apm.idList()) {
             for (int d : aqm.idList()) {
-                SimQueue q = k.queues.get(Apqn.of(a, d));
+                SimQueue q = k.queues().get(Apqn.of(a, d));
                 if (q == null || q.driver != SimDriver.VFIO_AP) {
                     apm = apm.without(a); // a guest only gets whole adapters
                     break;
                 }
             }
         }
-        return new Matrix(apm, aqm, m.matrix.controlDomains().and(k.qciAdm));
+        return new Matrix(apm, aqm, m.matrix.controlDomains().and(k.qciAdm()));
     }
 
     private Optional<SimMdev> owner(Apqn apqn) {
@@ -398,7 +398,7 @@ final class SimVfioAp {
     private List<SimQueue> linkedQueues(SimMdev m) {
         List<SimQueue> out = new ArrayList<>();
         for (Apqn apqn : m.matrix.apqns()) {
-            SimQueue q = k.queues.get(apqn);
+            SimQueue q = k.queues().get(apqn);
             if (q != null && q.driver == SimDriver.VFIO_AP) {
                 out.add(q);
             }

@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +45,7 @@ final class SimZcrypt {
                 boolean was = q.zcryptOnline;
                 q.zcryptOnline = on;
                 if (!on) {
-                    k.traffic.flush(q.apqn());
+                    k.traffic().flush(q.apqn());
                 }
                 if (was != on) {
                     k.uevent("change", SimKernel.devpath(q), Map.of("ONLINE", on ? "1" : "0"));
@@ -60,7 +60,7 @@ final class SimZcrypt {
         if (q.driver != SimDriver.CEX4QUEUE) {
             throw new SimKernelException(Errno.ENOENT, apqn + " is not bound to cex4queue");
         }
-        SimCard c = k.cards.get(apqn.adapter());
+        SimCard c = k.cards().get(apqn.adapter());
         boolean on = KernelInput.parseOnline(raw);
         boolean stopped = caps.onlineRefusedWhileCheckstopped() && (q.chkstop || c.chkstop);
         if (on && (!q.config || !c.config || stopped)) {
@@ -71,7 +71,7 @@ final class SimZcrypt {
         }
         q.zcryptOnline = on;
         if (!on) {
-            k.traffic.flush(apqn);
+            k.traffic().flush(apqn);
         }
         k.uevent("change", SimKernel.devpath(q), Map.of("ONLINE", on ? "1" : "0"));
     }
@@ -79,27 +79,27 @@ final class SimZcrypt {
     /** A write to a queue's {@code reset}: flushes it (-EAGAIN) and restarts its state machine. */
     void resetQueue(Apqn apqn) {
         k.requireQueue(apqn);
-        k.traffic.flush(apqn);
+        k.traffic().flush(apqn);
     }
 
     /** A write to a queue's {@code request_count}: resets its counter. */
     void resetQueueRequestCount(Apqn apqn) {
         k.requireQueue(apqn);
-        k.traffic.resetRequestCount(apqn);
+        k.traffic().resetRequestCount(apqn);
     }
 
     /** A write to a card's {@code request_count}: resets the counters of the card and all its queues. */
     void resetCardRequestCount(int adapter) {
         k.requireCard(adapter);
         for (SimQueue q : k.queuesOf(adapter)) {
-            k.traffic.resetRequestCount(q.apqn());
+            k.traffic().resetRequestCount(q.apqn());
         }
     }
 
     /** Queues zcrypt may use now, sorted by APQN: bound, initialised, online and healthy, on a usable card. */
     List<Apqn> usableQueues() {
         List<Apqn> out = new ArrayList<>();
-        for (SimQueue q : k.queues.values()) {
+        for (SimQueue q : k.queues().values()) {
             if (usable(q)) {
                 out.add(q.apqn());
             }
@@ -109,7 +109,7 @@ final class SimZcrypt {
 
     /** zcrypt may send a request to this queue now (see {@link #usableQueues()}). */
     boolean usable(SimQueue q) {
-        SimCard c = k.cards.get(q.apqn().adapter());
+        SimCard c = k.cards().get(q.apqn().adapter());
         return q.driver == SimDriver.CEX4QUEUE && q.initialised && q.zcryptOnline && q.config && !q.chkstop
                 && c != null && c.driver == SimDriver.CEX4CARD && c.zcryptOnline && c.config && !c.chkstop;
     }

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 
 import java.util.Random;
 
@@ -39,7 +39,8 @@ final class SimZcryptInfo {
         if (c.hardware().mode() == MachineProfile.Mode.EP11) {
             return anyUsableQueue(c) ? String.format("%16.16s\n", c.serial) : "\n";
         }
-        SimQueue q = k.apDomain < 0 ? null : k.queues.get(Apqn.of(c.id(), k.apDomain));
+        int domain = k.attributes().apDomain();
+        SimQueue q = domain < 0 ? null : k.queues().get(Apqn.of(c.id(), domain));
         return q != null && k.zcryptUsable(q) ? c.serial + "\n" : "\n";
     }
 
@@ -61,7 +62,7 @@ final class SimZcryptInfo {
 
     /** Queue {@code mkvps}: the CCA or EP11 master key verification patterns of the queue's domain. */
     String mkvps(SimQueue q) {
-        SimCard c = k.cards.get(q.apqn().adapter());
+        SimCard c = k.cards().get(q.apqn().adapter());
         boolean known = k.zcryptUsable(q);
         return c.hardware().mode() == MachineProfile.Mode.EP11 ? ep11Mkvps(q, known) : ccaMkvps(q, known);
     }

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.sim.ZcryptRequest.Kind;
 import dev.apqn.apbus.sim.ZcryptRequest.State;
 

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.Apqn;
 
 /** One ZAPQ (reset + zeroize) the simulated kernel issued on a queue, and why (ap-bus.md §4.3, invariant 15). */
 public record ZeroizeEvent(Apqn apqn, Reason reason) {

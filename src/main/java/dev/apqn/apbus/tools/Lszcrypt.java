@@ -1,6 +1,6 @@
 package dev.apqn.apbus.tools;
 
-import dev.apqn.apbus.ApCard;
+import dev.apqn.ap.ApCard;
 import dev.apqn.apbus.Sysfs;
 import dev.apqn.apbus.SysfsException;
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import java.util.List;
 
-/** The kernel capabilities the agent detected ({@link dev.apqn.apbus.NodeCapabilities}). */
+/** The kernel capabilities the agent detected (the agent-side {@code NodeCapabilities}). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CapabilitiesStatus {
 

@@ -2,6 +2,7 @@ package dev.apqn.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.apqn.ap.CardGeneration;
 import io.fabric8.generator.annotation.Required;
 
 import java.util.List;

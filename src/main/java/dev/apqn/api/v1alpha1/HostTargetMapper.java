@@ -1,7 +1,7 @@
 package dev.apqn.api.v1alpha1;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;
@@ -47,7 +47,7 @@ public final class HostTargetMapper {
         var claims = new ArrayList<Claim>();
         for (OffHostClaim c : target.claims()) {
             var claim = new Claim();
-            claim.setKind(Claim.Kind.values()[c.kind().ordinal()]);
+            claim.setKind(kind(c.kind()));
             claim.setOwner(c.owner());
             // every kind as rectangles: the controller reads Kept claims back with claimApqns (PlanInputs.keptClaims)
             claim.setRectangles(rectangles(c.apqns()));
@@ -57,6 +57,25 @@ public final class HostTargetMapper {
         e.setHash(hash(target));
         spec.setHostEdits(e);
         return spec;
+    }
+
+    // Explicit switches, not ordinals: reordering or adding a kind on either side must not silently remap claims.
+    private static Claim.Kind kind(OffHostClaim.Kind kind) {
+        return switch (kind) {
+            case RESERVED -> Claim.Kind.Reserved;
+            case COLLATERAL -> Claim.Kind.Collateral;
+            case KEPT -> Claim.Kind.Kept;
+            case ADMIN -> Claim.Kind.Admin;
+        };
+    }
+
+    private static OffHostClaim.Kind kind(Claim.Kind kind) {
+        return switch (kind) {
+            case Reserved -> OffHostClaim.Kind.RESERVED;
+            case Collateral -> OffHostClaim.Kind.COLLATERAL;
+            case Kept -> OffHostClaim.Kind.KEPT;
+            case Admin -> OffHostClaim.Kind.ADMIN;
+        };
     }
 
     /** A new spec holding {@code target} (no allocations). */
@@ -83,7 +102,7 @@ public final class HostTargetMapper {
         var claims = new ArrayList<OffHostClaim>();
         if (e.getClaims() != null) {
             for (Claim c : e.getClaims()) {
-                claims.add(new OffHostClaim(OffHostClaim.Kind.values()[c.getKind().ordinal()], c.getOwner(), claimApqns(c)));
+                claims.add(new OffHostClaim(kind(c.getKind()), c.getOwner(), claimApqns(c)));
             }
         }
         return Optional.of(new HostTarget(e.getMode().toOwnershipMode(), MatrixStatus.mask(e.getAdaptersOffHost()),

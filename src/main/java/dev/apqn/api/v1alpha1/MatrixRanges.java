@@ -2,7 +2,7 @@ package dev.apqn.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.Matrix;
 
 /** A matrix as compact decimal range strings (for node status, where size matters). */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,8 +2,8 @@ package dev.apqn.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Matrix;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,17 +3,18 @@ package dev.apqn.agent.kube;
 import static org.awaitility.Awaitility.await;
 
 import dev.apqn.agent.DrainPolicy;
-import dev.apqn.api.v1alpha1.APNodeState;
-import dev.apqn.api.v1alpha1.APNodeStateSpec;
-import dev.apqn.api.v1alpha1.HostTargetMapper;
-import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.Sysfs;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.sim.SimDriver;
 import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.api.v1alpha1.APNodeState;
+import dev.apqn.api.v1alpha1.APNodeStateSpec;
+import dev.apqn.api.v1alpha1.HostTargetMapper;
+import dev.apqn.api.v1alpha1.ReservationSync;
+import dev.apqn.app.ApqnConfigs;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;
@@ -74,7 +75,7 @@ final class AgentItSupport {
     }
 
     static AgentSettings settings(String ns) {
-        return AgentSettings.defaults().withIdentity("it-agent").withLeaseNamespace(ns)
+        return ApqnConfigs.agentDefaults().withIdentity("it-agent").withLeaseNamespace(ns)
                 .withLease(Duration.ofSeconds(5), Duration.ofMillis(500))
                 .withResyncPeriod(Duration.ofMillis(300)).withRetryDelay(Duration.ofMillis(200))
                 .withDrain(DrainPolicy.waitBounded(Duration.ofMillis(300)).withPollInterval(Duration.ofMillis(20)));

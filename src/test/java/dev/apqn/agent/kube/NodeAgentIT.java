@@ -17,14 +17,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Matrix;
+import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Matrix;
-import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OwnershipMode;

@@ -2,34 +2,34 @@ package dev.apqn.agent.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.Ownership;
-import dev.apqn.api.v1alpha1.APNodeStateStatus;
-import dev.apqn.api.v1alpha1.AgentStatus;
-import dev.apqn.api.v1alpha1.CardStatus;
-import dev.apqn.api.v1alpha1.QueueGroup;
+import dev.apqn.agent.SyncState;
+import dev.apqn.ap.ApMask;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.controller.RangeLists;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
+import dev.apqn.api.v1alpha1.APNodeStateStatus;
+import dev.apqn.api.v1alpha1.AgentStatus;
+import dev.apqn.api.v1alpha1.CardStatus;
+import dev.apqn.api.v1alpha1.QueueGroup;
+import dev.apqn.api.v1alpha1.ReservationSync;
+import dev.apqn.controller.RangeLists;
+import dev.apqn.plan.HostTarget;
+import dev.apqn.plan.OwnershipMode;
 import dev.apqn.status.Conditions;
+import dev.apqn.status.Reasons;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
-import dev.apqn.agent.ConvergeReport;
-import dev.apqn.agent.SyncState;
-import dev.apqn.api.v1alpha1.ReservationSync;
-import dev.apqn.plan.HostTarget;
-import dev.apqn.plan.OwnershipMode;
-import dev.apqn.status.Reasons;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 /** The status built from an inventory: compact on the largest node, and equal when nothing changed (no write). */
 class NodeStatusBuilderTest {
@@ -158,9 +158,9 @@ class NodeStatusBuilderTest {
         var agent = new AgentStatus();
         agent.setIdentity("a");
         var kept = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.KEPT, "payroll/old-hsm",
-                new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(5, 4))));
+                new TreeSet<>(List.of(dev.apqn.ap.Apqn.of(5, 4))));
         var collateral = new dev.apqn.plan.OffHostClaim(dev.apqn.plan.OffHostClaim.Kind.COLLATERAL, "payroll/old-hsm",
-                new TreeSet<>(List.of(dev.apqn.apbus.Apqn.of(3, 4), dev.apqn.apbus.Apqn.of(6, 4))));
+                new TreeSet<>(List.of(dev.apqn.ap.Apqn.of(3, 4), dev.apqn.ap.Apqn.of(6, 4))));
         var target = new HostTarget(OwnershipMode.MASKS, ApMask.none(), ApMask.none().with(4), new TreeSet<>(), new TreeMap<>(),
                 List.of(kept, collateral), 1L);
         for (SyncState host : List.of(SyncState.READY, SyncState.APPLYING)) {

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -93,8 +93,8 @@ class ConformanceBusAttributesTest {
                     n.expectErrno(Errno.EACCES, bus("ap_adapter_mask"), "0x\n");
                 }),
                 of(S, "ap_adapter_mask", "follows a host configuration change at the next scan", ALL, n -> {
-                    n.kernel.setHostConfiguration(dev.apqn.apbus.ApMask.of(3, 4, 5), dev.apqn.apbus.ApMask.of(0, 1, 2),
-                            dev.apqn.apbus.ApMask.of(0, 1, 2, 3));
+                    n.kernel.setHostConfiguration(dev.apqn.ap.ApMask.of(3, 4, 5), dev.apqn.ap.ApMask.of(0, 1, 2),
+                            dev.apqn.ap.ApMask.of(0, 1, 2, 3));
                     assertThat(n.read(bus("ap_adapter_mask"))).isEqualTo(mask(bits(3, 4, 5, 6, 8)));
                     n.write(bus("scans"), "1\n");
                     assertThat(n.read(bus("ap_adapter_mask"))).isEqualTo(mask(bits(3, 4, 5)));
@@ -235,8 +235,8 @@ class ConformanceBusAttributesTest {
                     assertThat(n.read(bus("drivers_autoprobe"))).isEqualTo("1\n");
                     n.write(bus("drivers_autoprobe"), "0\n");
                     assertThat(n.read(bus("drivers_autoprobe"))).isEqualTo("0\n");
-                    n.kernel.setHostConfiguration(dev.apqn.apbus.ApMask.of(3, 4, 5, 6), dev.apqn.apbus.ApMask.of(0, 1, 2, 3, 4, 5, 7, 12),
-                            dev.apqn.apbus.ApMask.of(0));
+                    n.kernel.setHostConfiguration(dev.apqn.ap.ApMask.of(3, 4, 5, 6), dev.apqn.ap.ApMask.of(0, 1, 2, 3, 4, 5, 7, 12),
+                            dev.apqn.ap.ApMask.of(0));
                     n.write(bus("scans"), "1\n");
                     assertThat(n.exists(queue(3, 7))).isTrue();
                     assertThat(n.driverOf(3, 7)).isEmpty();

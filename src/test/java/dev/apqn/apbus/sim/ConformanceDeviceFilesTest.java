@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.tools.Lszcrypt;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

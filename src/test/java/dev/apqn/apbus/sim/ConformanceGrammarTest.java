@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -180,11 +180,11 @@ class ConformanceMdevAttributesTest {
                 of("§1.8", "unassign_adapter", "6.0+: hot unplug from a running guest, queues zeroized", DYNAMIC_UP, n -> {
                     withVfioAdapters(n).mdevWith(UUID1, ints(5, 6), ints(1));
                     n.kernel.attachGuest(UUID1, "vm1");
-                    int before = n.kernel.zeroizeCount(dev.apqn.apbus.Apqn.of(6, 1));
+                    int before = n.kernel.zeroizeCount(dev.apqn.ap.Apqn.of(6, 1));
                     n.write(mdev(UUID1, "unassign_adapter"), "6\n");
                     assertThat(n.read(mdev(UUID1, "guest_matrix"))).isEqualTo("05.0001\n");
                     assertThat(n.read(ConformanceNode.queue(6, 1) + "/status")).isEqualTo("unassigned\n");
-                    assertThat(n.kernel.zeroizeCount(dev.apqn.apbus.Apqn.of(6, 1))).isEqualTo(before + 1);
+                    assertThat(n.kernel.zeroizeCount(dev.apqn.ap.Apqn.of(6, 1))).isEqualTo(before + 1);
                 }),
                 // ---------------------------------------------------------------- domains
                 of("§1.8", "assign_domain", "octal/hex/decimal; ENODEV above aqm_max; EADDRNOTAVAIL host-owned", ALL, n -> {

@@ -1,9 +1,9 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApSyntaxException;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApSyntaxException;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.Sysfs;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.SysfsTimeoutException;
@@ -376,7 +376,7 @@ class RandomizedOperationTest {
                 ApMask added = next.andNot(cur);
                 ApMask other = ApMask.parseSysfs(read("/sys/bus/ap/" + (m.equals("apmask") ? "aqmask" : "apmask")));
                 for (String u : mdevs()) {
-                    dev.apqn.apbus.Matrix mx = dev.apqn.apbus.Matrix.parseMatrixText(read("/sys/devices/vfio_ap/matrix/" + u + "/matrix"));
+                    dev.apqn.ap.Matrix mx = dev.apqn.ap.Matrix.parseMatrixText(read("/sys/devices/vfio_ap/matrix/" + u + "/matrix"));
                     ApMask mine = m.equals("apmask") ? mx.adapters() : mx.domains();
                     ApMask theirs = m.equals("apmask") ? mx.domains() : mx.adapters();
                     if (added.intersects(mine) && other.intersects(theirs)) {
@@ -581,7 +581,7 @@ class RandomizedOperationTest {
                 for (int i = rnd.nextInt(2); i > 0; i--) {
                     adm = adm.with(Math.min(255, pick(domains)));
                 }
-                value = new dev.apqn.apbus.Matrix(apm, aqm, adm).toApConfigText();
+                value = new dev.apqn.ap.Matrix(apm, aqm, adm).toApConfigText();
             }
             String before = read(path);
             Optional<Errno> e = write(path, value);

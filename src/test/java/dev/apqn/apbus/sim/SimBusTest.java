@@ -1,8 +1,8 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException;
 import org.junit.jupiter.api.Test;
 

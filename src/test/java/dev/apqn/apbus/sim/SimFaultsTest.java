@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsTimeoutException;
 import org.junit.jupiter.api.Test;
 

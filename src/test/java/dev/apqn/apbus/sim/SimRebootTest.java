@@ -1,7 +1,7 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
 import org.junit.jupiter.api.Test;
 
 import static dev.apqn.apbus.sim.SimFixtures.CREATE;

@@ -1,9 +1,9 @@
 package dev.apqn.apbus.sim;
 
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.Apqn;
-import dev.apqn.apbus.Errno;
-import dev.apqn.apbus.Matrix;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.Apqn;
+import dev.apqn.ap.Errno;
+import dev.apqn.ap.Matrix;
 import dev.apqn.apbus.SysfsTimeoutException;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim.fuse;
 
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException;
 import dev.apqn.apbus.sim.SimFaults;
 import dev.apqn.apbus.sim.SimSysfs;

@@ -2,10 +2,10 @@ package dev.apqn.apbus.sim.fuse;
 
 import com.sun.jna.Function;
 import com.sun.jna.Pointer;
-import dev.apqn.apbus.Errno;
+import dev.apqn.ap.Errno;
 import dev.apqn.apbus.SysfsException;
-import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.apbus.sim.SimSysfs.Entry;
+import dev.apqn.apbus.sim.SimSysfs;
 import org.jboss.logging.Logger;
 
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package dev.apqn.apbus.sim.fuse;
 
-import dev.apqn.apbus.ApMask;
+import dev.apqn.ap.ApMask;
 import dev.apqn.apbus.FileSysfs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,4 +1,4 @@
-package dev.apqn.apbus;
+package dev.apqn.ap;
 
 import java.util.Objects;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.apqn.apbus;
+package dev.apqn.ap;
 
 /**
  * Text that the kernel's parsers (or ours, for canonical forms) reject. Carries the errno the

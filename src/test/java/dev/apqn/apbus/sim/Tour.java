@@ -1,12 +1,12 @@
 package dev.apqn.apbus.sim;
 
+import dev.apqn.ap.ApDriver;
+import dev.apqn.ap.ApMask;
+import dev.apqn.ap.ApMdev;
+import dev.apqn.ap.ApQueue;
+import dev.apqn.ap.Apqn;
 import dev.apqn.apbus.ApBus;
-import dev.apqn.apbus.ApDriver;
 import dev.apqn.apbus.ApInventory;
-import dev.apqn.apbus.ApMask;
-import dev.apqn.apbus.ApMdev;
-import dev.apqn.apbus.ApQueue;
-import dev.apqn.apbus.Apqn;
 import dev.apqn.apbus.NodeCapabilities;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.SysfsException;

@@ -1,4 +1,4 @@
-package dev.apqn.apbus;
+package dev.apqn.ap;
 
 import java.util.Comparator;
 import java.util.regex.Pattern;
@@ -52,7 +52,7 @@ public record Apqn(int adapter, int domain) implements Comparable<Apqn> {
         return ORDER.compare(this, other);
     }
 
-    static void checkId(String what, int id) {
+    public static void checkId(String what, int id) {
         if (id < 0 || id > ApMask.MAX_ID) {
             throw new ApSyntaxException(what + " " + id + " is out of range: AP " + what + " numbers are 0..255");
         }

@@ -5,7 +5,6 @@ import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
-import dev.apqn.metrics.AgentMetricsSink;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.apqn.apbus;
+package dev.apqn.ap;
 
 /**
  * The driver an AP queue device is bound to, as the basename of its {@code driver} link shows.

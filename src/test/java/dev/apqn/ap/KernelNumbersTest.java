@@ -1,4 +1,4 @@
-package dev.apqn.apbus;
+package dev.apqn.ap;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package dev.apqn.metrics;
+package dev.apqn.agent.kube;
 
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;

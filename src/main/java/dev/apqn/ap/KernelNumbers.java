@@ -1,4 +1,4 @@
-package dev.apqn.apbus;
+package dev.apqn.ap;
 
 import java.math.BigInteger;
 
@@ -85,7 +85,7 @@ public final class KernelNumbers {
         return i < s.length() ? s.charAt(i) : '\0';
     }
 
-    static String quoted(String s) {
+    public static String quoted(String s) {
         return "\"" + s.replace("\n", "\\n") + "\"";
     }
 }
