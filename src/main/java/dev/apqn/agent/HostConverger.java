@@ -81,7 +81,7 @@ public final class HostConverger {
      * @param bus       the node's AP bus
      * @param lock      the s390-tools AP configuration lock, held only around host writes
      * @param ledgerDir where the intent ledger lives ({@link IntentLedger#DEFAULT_DIR} on a node)
-     * @param bootId    the running kernel's boot id ({@link IntentLedger#linuxBootId()} on a node)
+     * @param bootId    the running kernel's boot id ({@link BootId#linux()} on a node)
      * @param clock     time for the drain
      */
     public HostConverger(ApBus bus, ApConfigLock lock, Path ledgerDir, Supplier<String> bootId, AgentClock clock) {

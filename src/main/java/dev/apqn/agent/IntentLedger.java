@@ -1,7 +1,6 @@
 package dev.apqn.agent;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * The agent's write-ahead intent ledger, in a directory on node-local tmpfs (default
@@ -122,28 +120,6 @@ public final class IntentLedger {
     private IntentLedger(Path dir) {
         this.dir = dir;
         this.journal = dir.resolve(JOURNAL);
-    }
-
-    /** Where Linux tells the running kernel's boot id. */
-    public static final Path LINUX_BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
-
-    /** The running kernel's boot id, {@code /proc/sys/kernel/random/boot_id}. */
-    public static Supplier<String> linuxBootId() {
-        return bootIdFrom(LINUX_BOOT_ID);
-    }
-
-    /**
-     * The boot id read from {@code file} on every call: {@link #LINUX_BOOT_ID} on a node, the file a
-     * simkernel writes at each of its starts (its reboots) on a simulated one.
-     */
-    public static Supplier<String> bootIdFrom(Path file) {
-        return () -> {
-            try {
-                return Files.readString(file).strip();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the kernel's boot id from " + file, e);
-            }
-        };
     }
 
     /**

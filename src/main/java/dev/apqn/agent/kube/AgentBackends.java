@@ -1,6 +1,6 @@
 package dev.apqn.agent.kube;
 
-import dev.apqn.agent.IntentLedger;
+import dev.apqn.agent.BootId;
 import dev.apqn.apbus.FileSysfs;
 import dev.apqn.apbus.SysfsApBus;
 import dev.apqn.apbus.sim.MachineProfiles;
@@ -33,7 +33,7 @@ public final class AgentBackends {
      */
     public static NodeAgent create(KubernetesClient client, String nodeName, AgentBackend backend, Path sysfsRoot,
                                        String profile, Path ledgerDir, AgentSettings settings) {
-        return create(client, nodeName, backend, sysfsRoot, IntentLedger.LINUX_BOOT_ID, profile, ledgerDir, settings,
+        return create(client, nodeName, backend, sysfsRoot, BootId.LINUX, profile, ledgerDir, settings,
                 AgentMetricsSink.NOOP);
     }
 
@@ -46,7 +46,7 @@ public final class AgentBackends {
         return switch (backend) {
             case sysfs -> new NodeAgent(runtime, true, nodeName,
                     new SysfsApBus(FileSysfs.atSysfsMount(sysfsRoot == null ? Path.of("/sys") : sysfsRoot)), ledgerDir,
-                    HostAccess.node(bootIdFile == null ? IntentLedger.LINUX_BOOT_ID : bootIdFile), Optional.empty());
+                    HostAccess.node(bootIdFile == null ? BootId.LINUX : bootIdFile), Optional.empty());
             case simulated -> {
                 if (profile == null || profile.isBlank()) {
                     throw new IllegalArgumentException("the simulated backend needs a machine profile (apqn.agent.profile)");

@@ -1,7 +1,7 @@
 package dev.apqn.agent.kube;
 
+import dev.apqn.agent.BootId;
 import dev.apqn.agent.AgentClock;
-import dev.apqn.agent.IntentLedger;
 import dev.apqn.apbus.ApConfigLock;
 import dev.apqn.apbus.sim.SimKernel;
 
@@ -25,12 +25,12 @@ public record HostAccess(ApConfigLock lock, Supplier<String> bootId, AgentClock 
 
     /** A real node: {@code /run/lock/s390apconfig.lock}, {@code /proc/sys/kernel/random/boot_id}. */
     public static HostAccess node() {
-        return node(IntentLedger.LINUX_BOOT_ID);
+        return node(BootId.LINUX);
     }
 
     /** A node whose kernel tells its boot id in {@code bootIdFile} (a simkernel's, on a simulated node). */
     public static HostAccess node(Path bootIdFile) {
-        return new HostAccess(ApConfigLock.under(Path.of("/")), IntentLedger.bootIdFrom(bootIdFile), AgentClock.system(),
+        return new HostAccess(ApConfigLock.under(Path.of("/")), BootId.from(bootIdFile), AgentClock.system(),
                 AgentBackend.sysfs.name());
     }
 
