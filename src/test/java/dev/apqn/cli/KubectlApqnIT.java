@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNPolicy;
 import dev.apqn.api.v1alpha1.APQNReservation;
-import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.Approval;
 import dev.apqn.api.v1alpha1.Claim;
 import dev.apqn.api.v1alpha1.Phase;
@@ -17,7 +16,6 @@ import dev.apqn.demo.Demo;
 import dev.apqn.demo.DemoMain;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.apqn.testing.LocalControlPlane;
 import java.nio.file.Files;
@@ -245,14 +243,8 @@ class KubectlApqnIT {
 
     static APQNReservation explicit(String ns, String name, String node, List<Integer> adapters, List<Integer> domains,
                                     ReleasePolicy release) {
-        var r = new APQNReservation();
-        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-        var s = new APQNReservationSpec();
-        s.setNodeName(node);
-        s.setAdapters(adapters);
-        s.setDomains(domains);
-        s.setReleasePolicy(release);
-        r.setSpec(s);
+        var r = dev.apqn.testing.Reservations.explicit(ns, name, node, adapters, domains);
+        r.getSpec().setReleasePolicy(release);
         return r;
     }
 

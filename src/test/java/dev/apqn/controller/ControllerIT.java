@@ -1,5 +1,6 @@
 package dev.apqn.controller;
 
+import static dev.apqn.testing.Reservations.explicit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -126,16 +127,6 @@ class ControllerIT {
         return a;
     }
 
-    static APQNReservation explicit(String ns, String name, String node, List<Integer> adapters, List<Integer> domains) {
-        var r = new APQNReservation();
-        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-        var s = new APQNReservationSpec();
-        s.setNodeName(node);
-        s.setAdapters(adapters);
-        s.setDomains(domains);
-        r.setSpec(s);
-        return r;
-    }
 
     static APQNReservation create(APQNReservation r) {
         return client.resource(r).create();

@@ -18,7 +18,6 @@ import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.apbus.sim.SimSysfs;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
-import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.NodeMdev;
@@ -34,7 +33,6 @@ import dev.apqn.testing.LocalControlPlane;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -322,16 +320,6 @@ final class E2eCluster implements AutoCloseable {
         return ns;
     }
 
-    static APQNReservation explicit(String ns, String name, String node, List<Integer> adapters, List<Integer> domains) {
-        var r = new APQNReservation();
-        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-        var s = new APQNReservationSpec();
-        s.setNodeName(node);
-        s.setAdapters(adapters);
-        s.setDomains(domains);
-        r.setSpec(s);
-        return r;
-    }
 
     APQNReservation create(APQNReservation r) {
         return admin.resource(r).create();

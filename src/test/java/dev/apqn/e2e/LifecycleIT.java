@@ -2,7 +2,7 @@ package dev.apqn.e2e;
 
 import static dev.apqn.e2e.E2eCluster.apqns;
 import static dev.apqn.e2e.E2eCluster.cond;
-import static dev.apqn.e2e.E2eCluster.explicit;
+import static dev.apqn.testing.Reservations.explicit;
 import static dev.apqn.e2e.E2eCluster.uuid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

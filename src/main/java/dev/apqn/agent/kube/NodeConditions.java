@@ -14,6 +14,9 @@ import java.util.List;
  */
 final class NodeConditions {
 
+    /** The Restoring condition's message, also announced by {@link RebootNotice} before the first pass. */
+    static final String RESTORING_MESSAGE = "the node rebooted (kernel state reset); re-converging from scratch";
+
     private NodeConditions() {
     }
 
@@ -71,7 +74,7 @@ final class NodeConditions {
         boolean restoring = r.restoring() || r.hostEdits() == SyncState.RESTORING
                 || mdevs.stream().anyMatch(m -> m.state() == SyncState.RESTORING);
         c = restoring ? Conditions.set(c, Conditions.RESTORING, true, Reasons.RECOVERING_INTENT,
-                "the node rebooted (kernel state reset); re-converging from scratch", gen, now)
+                RESTORING_MESSAGE, gen, now)
                 : Conditions.set(c, Conditions.RESTORING, false, Reasons.AS_EXPECTED, "", gen, now);
         // PlanStale
         List<String> stale = new ArrayList<>();

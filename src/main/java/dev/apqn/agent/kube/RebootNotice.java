@@ -52,7 +52,7 @@ final class RebootNotice {
             return null;
         }
         out.setConditions(Conditions.set(out.getConditions(), Conditions.RESTORING, true, Reasons.RECOVERING_INTENT,
-                "the node rebooted (kernel state reset); re-converging from scratch", out.getObservedGeneration(), now));
+                NodeConditions.RESTORING_MESSAGE, out.getObservedGeneration(), now));
         return out;
     }
 

@@ -1,7 +1,6 @@
 package dev.apqn.e2e.cluster;
 
 import static dev.apqn.e2e.cluster.ChartRelease.awaitPhase;
-import static dev.apqn.e2e.cluster.ChartRelease.awaitWithDiagnostics;
 import static dev.apqn.e2e.cluster.ChartRelease.podOn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -63,13 +62,13 @@ class AgentRestartE2E {
 
     @Test
     @Order(1)
-    void anAgentPodDeletedInTheMiddleOfAConvergeIsReplacedByOneThatFinishesIt(KubernetesClient client) {
+    void anAgentPodDeletedInTheMiddleOfAConvergeIsReplacedByOneThatFinishesIt(NodeCluster cluster, KubernetesClient client) {
         kernel.holdWrites(SimkernelOnNode.CREATE);
         reservation = ChartRelease.reserve(client, "killed-converge", node, List.of(5), List.of(4, 6));
         await("the agent's mdev create write is held in the simkernel").atMost(ChartRelease.WAIT)
                 .until(() -> kernel.blockedWrites(SimkernelOnNode.CREATE) == 1);
 
-        killAgentAroundItsHeldWrite(client, SimkernelOnNode.CREATE);
+        killAgentAroundItsHeldWrite(cluster, client, SimkernelOnNode.CREATE);
 
         awaitPhase(client, reservation, Phase.Ready);
         String uuid = reservation.get().getStatus().getMdevUuid();
@@ -84,7 +83,7 @@ class AgentRestartE2E {
 
     @Test
     @Order(2)
-    void anAgentPodDeletedInTheMiddleOfAReleaseIsReplacedByOneThatGivesEverythingBack(KubernetesClient client) {
+    void anAgentPodDeletedInTheMiddleOfAReleaseIsReplacedByOneThatGivesEverythingBack(NodeCluster cluster, KubernetesClient client) {
         String uuid = reservation.get().getStatus().getMdevUuid();
         String remove = SimkernelOnNode.MATRIX + "/" + uuid + "/remove";
         kernel.holdWrites(remove);
@@ -92,7 +91,7 @@ class AgentRestartE2E {
         await("the agent's mdev remove write is held in the simkernel").atMost(ChartRelease.WAIT)
                 .until(() -> kernel.blockedWrites(remove) == 1);
 
-        killAgentAroundItsHeldWrite(client, remove);
+        killAgentAroundItsHeldWrite(cluster, client, remove);
 
         await("reservation released and gone").atMost(ChartRelease.WAIT).until(() -> reservation.get() == null);
         await("the host has its queues back on " + node).atMost(ChartRelease.WAIT).untilAsserted(() -> {
@@ -108,19 +107,15 @@ class AgentRestartE2E {
      * blocked, waits until its JVM is down to the thread inside that write (so the write cannot be
      * resolved by it any more), lets the write land, and waits for the DaemonSet's next pod.
      */
-    private static void killAgentAroundItsHeldWrite(KubernetesClient client, String held) {
+    private static void killAgentAroundItsHeldWrite(NodeCluster cluster, KubernetesClient client, String held) {
         Pod doomed = podOn(client, "agent", node);
-        long pid = kernel.agentJvm().orElseThrow(() -> new AssertionError("no agent JVM on " + node))[0];
+        long pid = PodFootprint.jvmPid(cluster, doomed);
         client.pods().inNamespace(ChartRelease.NS).withName(doomed.getMetadata().getName()).withGracePeriod(0).delete();
         await("agent JVM " + pid + " killed around its held write").atMost(Duration.ofMinutes(1))
                 .until(() -> kernel.threadsOf(pid) <= 2);
         kernel.releaseWrites(held);
         await("agent JVM " + pid + " gone").atMost(Duration.ofMinutes(1)).until(() -> kernel.threadsOf(pid) == 0);
-        awaitWithDiagnostics(client, "a new agent pod Ready on " + node, () -> ChartRelease.pods(client, "agent").stream()
-                .anyMatch(p -> node.equals(p.getSpec().getNodeName())
-                        && !p.getMetadata().getUid().equals(doomed.getMetadata().getUid())
-                        && p.getStatus().getContainerStatuses() != null
-                        && p.getStatus().getContainerStatuses().stream().allMatch(c -> Boolean.TRUE.equals(c.getReady()))));
+        ChartRelease.awaitReplacement(client, "agent", node, doomed);
         LOG.info("agent pod {} deleted with its write to {} held; JVM {} died around it; a new agent pod is Ready",
                 doomed.getMetadata().getName(), held, pid);
     }

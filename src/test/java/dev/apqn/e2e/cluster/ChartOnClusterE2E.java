@@ -6,12 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
-import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.testing.Helm;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -22,7 +19,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,7 +62,7 @@ class ChartOnClusterE2E {
     @Order(1)
     void controllerAgentAndSimkernelPodsBecomeReadyOnePerNodeForTheAgent(NodeCluster cluster, KubernetesClient client) {
         ChartRelease.awaitReady(cluster, client);
-        assertThat(agentPods(client)).extracting(p -> p.getSpec().getNodeName())
+        assertThat(ChartRelease.pods(client, "agent")).extracting(p -> p.getSpec().getNodeName())
                 .containsExactlyInAnyOrderElementsOf(cluster.nodeNames());
         assertThat(ChartRelease.pods(client, "simkernel")).extracting(p -> p.getSpec().getNodeName())
                 .containsExactlyInAnyOrderElementsOf(cluster.nodeNames());
@@ -92,23 +88,9 @@ class ChartOnClusterE2E {
         var kernel = new SimkernelOnNode(cluster, node);
         String bootApmask = kernel.read("/sys/bus/ap/apmask");
         String bootAqmask = kernel.read("/sys/bus/ap/aqmask");
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(TENANT).endMetadata().build())
-                .serverSideApply();
-        var r = new APQNReservation();
-        r.setMetadata(new ObjectMetaBuilder().withName("hsm").withNamespace(TENANT).build());
-        var spec = new APQNReservationSpec();
-        spec.setNodeName(node);
-        spec.setAdapters(List.of(5));
-        spec.setDomains(List.of(4, 6));
-        r.setSpec(spec);
         long created = System.nanoTime();
-        client.resource(r).create();
-
-        var reservation = client.resources(APQNReservation.class).inNamespace(TENANT).withName("hsm");
-        awaitWithDiagnostics(client, "reservation Ready", () -> {
-            var x = reservation.get();
-            return x.getStatus() != null && x.getStatus().getPhase() == Phase.Ready;
-        });
+        var reservation = ChartRelease.reserve(client, "hsm", node, List.of(5), List.of(4, 6));
+        ChartRelease.awaitPhase(client, reservation, Phase.Ready);
         LOG.info("reservation Ready {} after create", E2eTimings.seconds(System.nanoTime() - created));
         var ready = reservation.get().getStatus();
         assertThat(ready.getApqnSummary()).isEqualTo("05.0004,05.0006");
@@ -151,11 +133,11 @@ class ChartOnClusterE2E {
         if (cluster.nodeNames().size() < 2) {
             NodeClusterExtension.skip("needs two nodes; " + cluster.describe() + " has " + cluster.nodeNames().size());
         }
-        Pod agent = agentPods(client).get(0);
+        Pod agent = ChartRelease.pods(client, "agent").get(0);
         String own = agent.getSpec().getNodeName();
         String other = cluster.nodeNames().stream().filter(n -> !n.equals(own)).findFirst().orElseThrow();
         // the very token the kubelet projected into the running agent pod
-        String token = exec(client, agent, "cat", TOKEN).trim();
+        String token = ChartRelease.exec(client, agent, "cat", TOKEN).trim();
         assertThat(token).as("projected token of %s", agent.getMetadata().getName()).isNotBlank();
 
         try (KubernetesClient asAgent = clientWithToken(cluster, token)) {
@@ -189,21 +171,8 @@ class ChartOnClusterE2E {
     @Order(5)
     void helmUninstallIsRefusedWhileAReservationHoldsQueuesAndSaysHow(NodeCluster cluster, KubernetesClient client) {
         String node = cluster.nodeNames().get(0);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(TENANT).endMetadata().build())
-                .serverSideApply();
-        var r = new APQNReservation();
-        r.setMetadata(new ObjectMetaBuilder().withName("guarded").withNamespace(TENANT).build());
-        var spec = new APQNReservationSpec();
-        spec.setNodeName(node);
-        spec.setAdapters(List.of(6));
-        spec.setDomains(List.of(5));
-        r.setSpec(spec);
-        client.resource(r).create();
-        var reservation = client.resources(APQNReservation.class).inNamespace(TENANT).withName("guarded");
-        awaitWithDiagnostics(client, "reservation guarded Ready", () -> {
-            var x = reservation.get();
-            return x.getStatus() != null && x.getStatus().getPhase() == Phase.Ready;
-        });
+        var reservation = ChartRelease.reserve(client, "guarded", node, List.of(6), List.of(5));
+        ChartRelease.awaitPhase(client, reservation, Phase.Ready);
 
         var refused = Helm.run(cluster.kubeconfig(), List.of("uninstall", Helm.RELEASE, "--namespace", NS, "--timeout", "3m"));
         assertThat(refused.exitCode()).as("helm uninstall with a reservation:\n" + refused.stdout() + refused.stderr()).isNotZero();
@@ -229,14 +198,6 @@ class ChartOnClusterE2E {
                 .as("Helm never deletes the CRDs").isNotNull();
     }
 
-    static List<Pod> agentPods(KubernetesClient client) {
-        return ChartRelease.pods(client, "agent");
-    }
-
-    static String exec(KubernetesClient client, Pod pod, String... command) throws Exception {
-        return ChartRelease.exec(client, pod, command);
-    }
-
     /** The admin kubeconfig's server and CA, but authenticating with {@code token} only. */
     static KubernetesClient clientWithToken(NodeCluster cluster, String token) throws Exception {
         Config admin = Config.fromKubeconfig(Files.readString(cluster.kubeconfig()));
@@ -246,9 +207,5 @@ class ChartOnClusterE2E {
                 .withOauthToken(token)
                 .build();
         return new KubernetesClientBuilder().withConfig(config).build();
-    }
-
-    static void awaitWithDiagnostics(KubernetesClient client, String what, Callable<Boolean> done) {
-        ChartRelease.awaitWithDiagnostics(client, what, done);
     }
 }

@@ -5,11 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
-import dev.apqn.api.v1alpha1.APQNReservationSpec;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.testing.Helm;
+import dev.apqn.testing.Reservations;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -100,14 +99,7 @@ final class ChartRelease {
                                              List<Integer> domains) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(TENANT).endMetadata().build())
                 .serverSideApply();
-        var r = new APQNReservation();
-        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(TENANT).build());
-        var spec = new APQNReservationSpec();
-        spec.setNodeName(node);
-        spec.setAdapters(adapters);
-        spec.setDomains(domains);
-        r.setSpec(spec);
-        client.resource(r).create();
+        client.resource(Reservations.explicit(TENANT, name, node, adapters, domains)).create();
         return client.resources(APQNReservation.class).inNamespace(TENANT).withName(name);
     }
 
@@ -116,6 +108,15 @@ final class ChartRelease {
             var x = reservation.get();
             return x != null && x.getStatus() != null && x.getStatus().getPhase() == phase;
         });
+    }
+
+    /** Waits until a pod of {@code component} other than {@code gone} runs Ready on {@code node} (a DaemonSet's next pod). */
+    static void awaitReplacement(KubernetesClient client, String component, String node, Pod gone) {
+        awaitWithDiagnostics(client, "a new " + component + " pod Ready on " + node, () -> pods(client, component).stream()
+                .anyMatch(p -> node.equals(p.getSpec().getNodeName())
+                        && !p.getMetadata().getUid().equals(gone.getMetadata().getUid())
+                        && p.getStatus().getContainerStatuses() != null
+                        && p.getStatus().getContainerStatuses().stream().allMatch(c -> Boolean.TRUE.equals(c.getReady()))));
     }
 
     static List<Pod> pods(KubernetesClient client, String component) {

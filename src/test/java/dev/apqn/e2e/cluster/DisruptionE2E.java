@@ -1,7 +1,6 @@
 package dev.apqn.e2e.cluster;
 
 import static dev.apqn.e2e.cluster.ChartRelease.awaitPhase;
-import static dev.apqn.e2e.cluster.ChartRelease.awaitWithDiagnostics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -113,12 +112,7 @@ class DisruptionE2E {
                 leader, successor.equals(leader) ? successor + " (its restarted container)" : successor,
                 String.format("%.1f", failover));
 
-        // the new leader reconciles: a reservation made now goes Ready
-        String node = reservations.keySet().iterator().next();
-        var fresh = ChartRelease.reserve(client, "after-failover", node, List.of(3), List.of(9));
-        awaitPhase(client, fresh, Phase.Ready);
-        fresh.delete();
-        await("after-failover gone").atMost(ChartRelease.WAIT).until(() -> fresh.get() == null);
+        String node = aNewReservationGoesReadyAndIsReleased(client, "after-failover");
 
         assertStillReadySince(readySince);
         reservations.values().forEach(r -> assertThat(history.phasesOf(r.get().getMetadata().getName())).isSubsetOf("Ready"));
@@ -162,11 +156,7 @@ class DisruptionE2E {
         Pod simkernel = ChartRelease.podOn(client, "simkernel", node);
 
         client.pods().inNamespace(ChartRelease.NS).withName(simkernel.getMetadata().getName()).delete();
-        awaitWithDiagnostics(client, "a new simkernel pod Ready on " + node, () -> ChartRelease.pods(client, "simkernel").stream()
-                .anyMatch(p -> node.equals(p.getSpec().getNodeName())
-                        && !p.getMetadata().getUid().equals(simkernel.getMetadata().getUid())
-                        && p.getStatus().getContainerStatuses() != null
-                        && p.getStatus().getContainerStatuses().stream().allMatch(c -> Boolean.TRUE.equals(c.getReady()))));
+        ChartRelease.awaitReplacement(client, "simkernel", node, simkernel);
         long rebooted = System.nanoTime();
         await("the agent on " + node + " restores " + name + " after the reboot").atMost(ChartRelease.WAIT)
                 .untilAsserted(() -> assertThat(history.syncStatesOf(node, name)).containsSubsequence("Restoring", "Ready"));
@@ -212,12 +202,7 @@ class DisruptionE2E {
         assertThat(journals()).as("host writes after the outage (informers relisted, agents resynced)").isEqualTo(journals);
         assertStillReadySince(readySince);
 
-        // and the operator works again: a reservation made now goes Ready and is released
-        String node = reservations.keySet().iterator().next();
-        var fresh = ChartRelease.reserve(client, "after-outage", node, List.of(3), List.of(9));
-        awaitPhase(client, fresh, Phase.Ready);
-        fresh.delete();
-        await("after-outage gone").atMost(ChartRelease.WAIT).until(() -> fresh.get() == null);
+        aNewReservationGoesReadyAndIsReleased(client, "after-outage");
         assertStillReadySince(readySince);
     }
 
@@ -230,6 +215,16 @@ class DisruptionE2E {
     }
 
     // ------------------------------------------------------------------------------------------
+
+    /** The operator works: reservation {@code name} (03.0009 on the first node) goes Ready and is released; returns its node. */
+    private static String aNewReservationGoesReadyAndIsReleased(KubernetesClient client, String name) {
+        String node = reservations.keySet().iterator().next();
+        var fresh = ChartRelease.reserve(client, name, node, List.of(3), List.of(9));
+        awaitPhase(client, fresh, Phase.Ready);
+        fresh.delete();
+        await(name + " gone").atMost(ChartRelease.WAIT).until(() -> fresh.get() == null);
+        return node;
+    }
 
     /** Each reservation's Ready condition's lastTransitionTime (it changes when Ready flips). */
     private static Map<String, String> readySince() {

@@ -86,23 +86,10 @@ final class SimkernelOnNode {
     }
 
     /**
-     * The agent's JVM on this node: its pid and how many threads it still has. A JVM killed while one
-     * thread is inside a held write keeps only that thread until the write returns (FUSE waits for
-     * the answer of a request it already sent, uninterruptibly, as a store handler would).
+     * Threads left of process {@code pid} (0 once it is gone). A JVM killed while one thread is inside
+     * a held write keeps only that thread until the write returns (FUSE waits for the answer of a
+     * request it already sent, uninterruptibly, as a store handler would).
      */
-    Optional<long[]> agentJvm() {
-        String out = sh("for p in $(ls /proc | grep -E '^[0-9]+$'); do "
-                + "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = java ] || continue; "
-                + "tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx APQN_ROLE=agent || continue; "
-                + "echo $p $(ls /proc/$p/task 2>/dev/null | wc -l); done").strip();
-        if (out.isEmpty()) {
-            return Optional.empty();
-        }
-        String[] f = out.lines().findFirst().orElseThrow().split("\\s+");
-        return Optional.of(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
-    }
-
-    /** Threads left of process {@code pid} (0 once it is gone). */
     int threadsOf(long pid) {
         String out = sh("ls /proc/" + pid + "/task 2>/dev/null | wc -l").strip();
         return Integer.parseInt(out);
