@@ -55,6 +55,7 @@ class LayeringTest {
             .layer("Plan").definedBy("dev.apqn.plan..")
             .layer("Status").definedBy("dev.apqn.status..")
             .layer("Api").definedBy("dev.apqn.api..")
+            .layer("Events").definedBy("dev.apqn.events..")
             .layer("Io").definedBy("dev.apqn.apbus", "dev.apqn.apbus.tools..")
             .layer("Sim").definedBy("dev.apqn.apbus.sim..")
             .layer("Converger").definedBy("dev.apqn.agent")
@@ -67,15 +68,17 @@ class LayeringTest {
             .whereLayer("Plan").mayOnlyAccessLayers("Values")
             .whereLayer("Status").mayNotAccessAnyLayer()
             .whereLayer("Api").mayOnlyAccessLayers("Values", "Plan", "Status")
+            // one Event recorder for both roles
+            .whereLayer("Events").mayOnlyAccessLayers("Values", "Api", "Status")
             .whereLayer("Io").mayOnlyAccessLayers("Values")
             .whereLayer("Sim").mayOnlyAccessLayers("Values", "Io")
             .whereLayer("Converger").mayOnlyAccessLayers("Values", "Io", "Plan")
-            .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Converger")
+            .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Events", "Converger")
             // the agent reports to an AgentMetricsSink it owns; the Micrometer side implements it
             .whereLayer("Metrics").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "AgentRole")
-            .whereLayer("Controller").mayOnlyAccessLayers("Values", "Plan", "Api", "Status")
+            .whereLayer("Controller").mayOnlyAccessLayers("Values", "Plan", "Api", "Status", "Events")
             .whereLayer("Cli").mayOnlyAccessLayers("Values", "Plan", "Api", "Status", "Controller")
-            .whereLayer("App").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "Metrics",
+            .whereLayer("App").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Events", "Converger", "Metrics",
                     "AgentRole", "Controller");
 
     /** No two top-level packages use each other, directly or around a loop. */

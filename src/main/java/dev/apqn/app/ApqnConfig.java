@@ -118,6 +118,11 @@ public interface ApqnConfig {
         @ConfigDoc("the longest time between two reconciles of a reservation")
         @WithDefault("5m")
         Duration resync();
+
+        @ConfigDoc("a transient status (planned, applying, releasing) is written only once it lasted this long; on the"
+                + " normal path the reservation goes straight to Ready or away, one status write and its watch events fewer")
+        @WithDefault("3s")
+        Duration statusSettle();
     }
 
     interface Lease {

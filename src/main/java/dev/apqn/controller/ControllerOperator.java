@@ -6,8 +6,8 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 
 /**
- * The controller role as a plain JOSDK {@link Operator}: the reservation reconciler, the node-state
- * manager and collector, and (optionally) leader election with a Lease in the operator namespace.
+ * The controller role as a plain JOSDK {@link Operator}: the reservation and node reconcilers over
+ * one shared {@link ControllerView}, the node-state manager and collector, and (optionally) leader election with a Lease in the operator namespace.
  * Used by {@link ControllerRole} (the Quarkus startup bean's {@code apqn.role=controller}) and by the
  * API-server tests.
  */
@@ -47,7 +47,9 @@ public final class ControllerOperator {
                 o.withLeaderElectionConfiguration(leaderElection(settings, exitOnLostLeadership, callbacks));
             }
         });
-        operator.register(new ReservationReconciler(settings));
+        ControllerView view = new ControllerView(settings);
+        operator.register(new ReservationReconciler(view));
+        operator.register(new NodeReconciler(view));
         operator.register(new NodeStateManager(settings));
         operator.register(new NodeStateCollector());
         return operator;

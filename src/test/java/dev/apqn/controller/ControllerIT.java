@@ -22,6 +22,7 @@ import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.api.v1alpha1.SelectionSpec;
 import dev.apqn.app.ApqnConfigs;
 import dev.apqn.status.Conditions;
+import dev.apqn.events.EventRecorder;
 import dev.apqn.status.Reasons;
 import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
@@ -557,11 +558,11 @@ class ControllerIT {
         String ns = cp.createNamespace("evcount");
         var cm = client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata().withName("target").endMetadata().build()).create();
-        var recorder = new EventRecorder(controllerClient);
+        var recorder = new EventRecorder(controllerClient, EventRecorder.CONTROLLER);
         recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "first");
         recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "second");
         // a new instance (restart, new leader) knows no counts: it learns the existing one
-        new EventRecorder(controllerClient).emit(cm, true, Reasons.DRAIN_TIMEOUT, "third");
+        new EventRecorder(controllerClient, EventRecorder.CONTROLLER).emit(cm, true, Reasons.DRAIN_TIMEOUT, "third");
         recorder.emit(cm, false, Reasons.RELEASED, "other reason");
         List<Event> evs = events(ns, "target");
         assertThat(evs).hasSize(2);
@@ -570,7 +571,7 @@ class ControllerIT {
         assertThat(drain.getSeries().getCount()).isEqualTo(3);
         assertThat(drain.getSeries().getLastObservedTime()).isNotNull();
         assertThat(drain.getMessage()).isEqualTo("third");
-        assertThat(drain.getMetadata().getName()).isEqualTo(EventRecorder.eventName(cm, "Warning", Reasons.DRAIN_TIMEOUT));
+        assertThat(drain.getMetadata().getName()).isEqualTo(recorder.eventName(cm, "Warning", Reasons.DRAIN_TIMEOUT));
         assertThat(drain.getFirstTimestamp()).isNotNull();
         // an expired (deleted) event is made afresh
         client.v1().events().inNamespace(ns).withName(drain.getMetadata().getName()).delete();
@@ -610,18 +611,66 @@ class ControllerIT {
         a.pause(false);
     }
 
+    /**
+     * The normal path's cost at the API server (issue 10's write floor): a burst of reservations on one
+     * node, each created, Ready, deleted and gone, costs each reservation two Events (Ready, Released),
+     * at most four operator writes (finalizer on, Ready status, finalizer off, and one transient status
+     * if the agent is slow), and not a single 409 on reservations or APNodeStates.
+     */
     @Test
-    void aSpecApplyWithAStaleResourceVersionConflicts() {
-        // the reconciler plans from the informer's copy and relies on this to catch a stale one
-        String n = node("z-stale", Map.of());
-        await().atMost(WAIT).until(() -> nodeState(n) != null);
-        var apply = new APNodeState();
-        apply.setMetadata(new ObjectMetaBuilder().withName(n).withResourceVersion("1").build());
-        apply.setSpec(new dev.apqn.api.v1alpha1.APNodeStateSpec());
-        apply.setStatus(null);
-        assertThatThrownBy(() -> controllerClient.resource(apply).fieldManager(ReservationReconciler.FIELD_MANAGER)
-                .forceConflicts().serverSideApply())
-                .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    void aBurstLifecycleCostsTwoEventsFourWritesAndNoConflict() {
+        String ns = cp.createNamespace("floor");
+        String n = node("z-floor", Map.of());
+        agent(n);
+        await().atMost(WAIT).until(() -> nodeState(n) != null && nodeState(n).getStatus() != null);
+        List<String> names = java.util.stream.IntStream.range(0, 8).mapToObj(i -> "b" + i).toList();
+        Map<String, Long> before = requestCounts();
+        for (int i = 0; i < names.size(); i++) {
+            create(explicit(ns, names.get(i), n, List.of(5 + i % 2), List.of(i)));
+        }
+        names.forEach(x -> awaitPhase(ns, x, Phase.Ready));
+        names.forEach(x -> delete(ns, x));
+        names.forEach(x -> awaitGone(ns, x));
+        Map<String, Long> after = requestCounts();
+
+        for (String x : names) {
+            assertThat(events(ns, x)).as("Events of " + x).extracting(e -> e.getType() + "/" + e.getReason())
+                    .containsExactlyInAnyOrder("Normal/" + Reasons.READY, "Normal/" + Reasons.RELEASED);
+        }
+        assertThat(delta(before, after, "409", "apqnreservations") + delta(before, after, "409", "apnodestates"))
+                .as("conflicts").isZero();
+        long operatorWrites = delta(before, after, "PATCH", "apqnreservations") + delta(before, after, "APPLY", "apqnreservations")
+                + delta(before, after, "PUT", "apqnreservations");
+        assertThat(operatorWrites).as("operator writes to the reservations (not the user's create and delete)")
+                .isLessThanOrEqualTo(4L * names.size());
+    }
+
+    /** {@code apiserver_request_total} summed by "verb resource" and "code resource", from the API server's /metrics. */
+    static Map<String, Long> requestCounts() {
+        Map<String, Long> out = new java.util.HashMap<>();
+        var line = java.util.regex.Pattern.compile("^apiserver_request_total\\{([^}]*)}\\s+(\\S+)");
+        var label = java.util.regex.Pattern.compile("(\\w+)=\"([^\"]*)\"");
+        for (String l : client.raw("/metrics").split("\n")) {
+            var m = line.matcher(l);
+            if (!m.find()) {
+                continue;
+            }
+            Map<String, String> labels = new java.util.HashMap<>();
+            var lm = label.matcher(m.group(1));
+            while (lm.find()) {
+                labels.put(lm.group(1), lm.group(2));
+            }
+            long v = (long) Double.parseDouble(m.group(2));
+            String resource = labels.getOrDefault("resource", "");
+            out.merge(labels.getOrDefault("verb", "") + " " + resource, v, Long::sum);
+            out.merge(labels.getOrDefault("code", "") + " " + resource, v, Long::sum);
+        }
+        return out;
+    }
+
+    static long delta(Map<String, Long> before, Map<String, Long> after, String verbOrCode, String resource) {
+        String k = verbOrCode + " " + resource;
+        return after.getOrDefault(k, 0L) - before.getOrDefault(k, 0L);
     }
 
     static Map<String, String> versions(String ns, List<String> names, String node) {

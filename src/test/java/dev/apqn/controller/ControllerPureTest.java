@@ -30,6 +30,7 @@ import dev.apqn.plan.Planner;
 import dev.apqn.plan.PolicyView;
 import dev.apqn.plan.ReservationRequest;
 import dev.apqn.status.Conditions;
+import dev.apqn.events.EventRecorder;
 import dev.apqn.status.Reasons;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -231,7 +232,7 @@ class ControllerPureTest {
         r.setStatus(ready);
         var again = ReservationStatusBuilder.fromDecision(r, "z1", d, in, false,
                 ReservationStatusBuilder.AgentReport.of(st, "ns/r", applying.getMdevUuid()), "2026-01-01T00:02:00Z");
-        assertThat(ReservationReconciler.sameJson(ready, again)).as("a repeated reconcile writes nothing").isTrue();
+        assertThat(dev.apqn.api.ApiValues.same(ready, again)).as("a repeated reconcile writes nothing").isTrue();
         assertThat(EventRecorder.transition(ready, again)).isEmpty();
         assertThat(EventRecorder.transition(applying, ready)).hasValueSatisfying(h -> {
             assertThat(h.reason()).isEqualTo(Reasons.READY);
@@ -367,14 +368,14 @@ class ControllerPureTest {
         var r = reservation("r", List.of(5), List.of(1));
         var ns = node();
         ns.getStatus().setObservedGeneration(3L);
-        assertThat(ReservationReconciler.releasedByAgent(ns, 4, r)).as("spec generation 4 not observed yet").isFalse();
-        assertThat(ReservationReconciler.releasedByAgent(ns, 3, r)).isTrue();
+        assertThat(NodeReconciler.releasedByAgent(ns, 4, r)).as("spec generation 4 not observed yet").isFalse();
+        assertThat(NodeReconciler.releasedByAgent(ns, 3, r)).isTrue();
         var sync = new ReservationSync();
         sync.setReservation("ns/r");
         sync.setState(ReservationSync.State.InUse);
         ns.getStatus().setReservations(List.of(sync));
-        assertThat(ReservationReconciler.releasedByAgent(ns, 3, r)).isFalse();
+        assertThat(NodeReconciler.releasedByAgent(ns, 3, r)).isFalse();
         sync.setState(ReservationSync.State.Released);
-        assertThat(ReservationReconciler.releasedByAgent(ns, 3, r)).isTrue();
+        assertThat(NodeReconciler.releasedByAgent(ns, 3, r)).isTrue();
     }
 }

@@ -122,7 +122,7 @@ public final class NodeAgent implements AutoCloseable {
         this.converger = new HostConverger(bus, host.lock(), ledgerDir, host.bootId(), host.clock());
         String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
-        this.events = new AgentEvents(runtime.client(), node, settings.fieldManager());
+        this.events = new AgentEvents(runtime.client(), node);
         this.statusWriter = new NodeStatusWriter(runtime.client(), node, settings.fieldManager());
         this.bootWatch = new RebootNotice.BootWatch(host.bootId(), ledgerDir);
     }
@@ -357,7 +357,7 @@ public final class NodeAgent implements AutoCloseable {
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
         statusWriter.writeIfChanged(obj, previous, desired);
         statusReported = true;
-        events.passEnded(obj, report, previous, desired);
+        events.passEnded(obj, previous, desired);
         return report.isPresent() && !report.get().converged()
                 && (!report.get().events().isEmpty() || !ledger.openIntents().isEmpty());
     }

@@ -1,9 +1,10 @@
-package dev.apqn.controller;
+package dev.apqn.events;
+
+import dev.apqn.status.Conditions;
+import dev.apqn.status.Reasons;
 
 import dev.apqn.api.v1alpha1.APQNReservationStatus;
 import dev.apqn.api.v1alpha1.Phase;
-import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -29,16 +30,23 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Kubernetes events (core/v1) with a reason from the vocabulary, {@code Warning} for failures,
- * emitted on transitions only: a reservation gets an event when its headline (phase + deciding
- * reason) changes, never on a repeated reconcile with the same outcome. The last headline per
+ * The one Event recorder of both roles (controller and agent): Kubernetes events (core/v1) with a
+ * reason from the vocabulary, {@code Warning} for what a user must act on, emitted on transitions
+ * only. Every write of an Event is paid by the API server, so the normal path of a reservation gets
+ * two: Ready when it becomes ready and Released when it is gone ({@link #worthAnEvent}); the phases in
+ * between (planning, applying, releasing) are in its status, not in Events. A reservation gets an
+ * event when its headline (phase + deciding reason) changes to one worth an event, never on a
+ * repeated reconcile with the same outcome. The last headline per
  * object is also kept in memory, so a reconcile that still sees the old status in the cache does
  * not emit twice. A transition that happened before (same object, type and reason) bumps the
  * count of its existing Event instead of adding one ({@link #emit}).
  */
 public final class EventRecorder {
 
-    public static final String COMPONENT = "apqn-controller";
+    /** The controller's component name. */
+    public static final String CONTROLLER = "apqn-controller";
+    /** The agent's component name. */
+    public static final String AGENT = "apqn-agent";
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
     private static final int MAX_REMEMBERED = 4096;
     /** series.lastObservedTime is a MicroTime: exactly six fractional digits. */
@@ -47,12 +55,14 @@ public final class EventRecorder {
 
     /** What an event says about a status: the phase and the reason that decides it. */
     public record Headline(Phase phase, String reason, boolean warning, String message) {
-        boolean sameAs(Headline o) {
+        public boolean sameAs(Headline o) {
             return o != null && phase == o.phase && reason.equals(o.reason);
         }
     }
 
     private final KubernetesClient client;
+    private final String component;
+    private final String instance;
     private final Map<String, Headline> last = new ConcurrentHashMap<>();
     /** Event name → the count last written (bounded; a forgotten one is learnt again from the API server). */
     private final Map<String, Integer> counts = new LinkedHashMap<>(64, 0.75f, true) {
@@ -62,8 +72,24 @@ public final class EventRecorder {
         }
     };
 
-    public EventRecorder(KubernetesClient client) {
+    /** A recorder for {@code component} ({@link #CONTROLLER}, {@link #AGENT}); the instance is this pod. */
+    public EventRecorder(KubernetesClient client, String component) {
+        this(client, component, podName());
+    }
+
+    public EventRecorder(KubernetesClient client, String component, String instance) {
         this.client = client;
+        this.component = component;
+        this.instance = instance;
+    }
+
+    /** This process's pod: {@code POD_NAME}, else {@code HOSTNAME}, else one made of the process id. */
+    static String podName() {
+        String h = System.getenv("POD_NAME");
+        if (h == null || h.isBlank()) {
+            h = System.getenv("HOSTNAME");
+        }
+        return h == null || h.isBlank() ? "apqn-" + ProcessHandle.current().pid() : h;
     }
 
     /** The headline of a status, empty for no status. */
@@ -89,9 +115,19 @@ public final class EventRecorder {
         return Optional.of(new Headline(s.getPhase(), reason, warning, s.getMessage()));
     }
 
+    /**
+     * Whether a headline is worth an Event: Ready, a wait for the user's approval, and every Warning
+     * (Stalled, Conflict, Degraded: the user must act). Progress (Planning, Applying, Releasing,
+     * WaitingForAgent) is not: it is in the status, and the normal path would pay for it on every
+     * reservation.
+     */
+    public static boolean worthAnEvent(Headline h) {
+        return h.warning() || h.phase() == Phase.Ready || h.phase() == Phase.AwaitingApproval;
+    }
+
     /** The event to emit when a status goes from {@code before} to {@code after}, if any (pure). */
     public static Optional<Headline> transition(APQNReservationStatus before, APQNReservationStatus after) {
-        Optional<Headline> a = headline(after);
+        Optional<Headline> a = headline(after).filter(EventRecorder::worthAnEvent);
         if (a.isEmpty()) {
             return Optional.empty();
         }
@@ -162,10 +198,14 @@ public final class EventRecorder {
      * The event name for (object, type, reason): {@code <object name>.<16 hex digits of a SHA-256 of its
      * uid, kind, type, reason and our component>}, at most 253 characters.
      */
-    public static String eventName(HasMetadata obj, String type, String reason) {
+    public String eventName(HasMetadata obj, String type, String reason) {
+        return eventName(obj, type, reason, component);
+    }
+
+    static String eventName(HasMetadata obj, String type, String reason, String component) {
         var md = obj.getMetadata();
         String who = md.getUid() != null ? md.getUid() : md.getNamespace() + "/" + md.getName();
-        String key = who + "/" + obj.getKind() + "/" + type + "/" + reason + "/" + COMPONENT;
+        String key = who + "/" + obj.getKind() + "/" + type + "/" + reason + "/" + component;
         String hash;
         try {
             hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)))
@@ -186,8 +226,8 @@ public final class EventRecorder {
                         .withResourceVersion(md.getResourceVersion()).build())
                 .withType(type).withReason(reason).withMessage(msg)
                 .withFirstTimestamp(seconds(now)).withLastTimestamp(seconds(now)).withCount(1)
-                .withNewSource().withComponent(COMPONENT).endSource()
-                .withReportingComponent(COMPONENT).withReportingInstance(ControllerSettings.hostname())
+                .withNewSource().withComponent(component).endSource()
+                .withReportingComponent(component).withReportingInstance(instance)
                 .build();
     }
 
