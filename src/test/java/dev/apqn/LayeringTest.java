@@ -65,7 +65,8 @@ class LayeringTest {
             .layer("Cli").definedBy("dev.apqn.cli..")
             .layer("App").definedBy("dev.apqn.app..")
             .whereLayer("Values").mayNotAccessAnyLayer()
-            .whereLayer("Plan").mayOnlyAccessLayers("Values")
+            // a refusal carries its reason from the one vocabulary (Status uses nothing of ours)
+            .whereLayer("Plan").mayOnlyAccessLayers("Values", "Status")
             .whereLayer("Status").mayNotAccessAnyLayer()
             .whereLayer("Api").mayOnlyAccessLayers("Values", "Plan", "Status")
             // one Event recorder for both roles

@@ -59,7 +59,7 @@ public final class WhyText {
         node.flatMap(n -> sync(n, r.ref())).ifPresent(sync -> {
             out.add("");
             out.add("agent on " + where + ":");
-            String reason = sync.getReason() == null || sync.getReason().equals(String.valueOf(sync.getState())) ? ""
+            String reason = sync.getReason() == null || sync.getReason().name().equals(String.valueOf(sync.getState())) ? ""
                     : " (" + sync.getReason() + ")";
             String head = "  " + sync.getState() + reason;
             String since = sync.getLastTransitionTime() == null ? "" : " for " + Ages.since(sync.getLastTransitionTime(), now);

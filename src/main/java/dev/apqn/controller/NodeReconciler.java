@@ -8,7 +8,7 @@ import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.plan.Decision;
 import dev.apqn.events.EventRecorder;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -143,7 +143,7 @@ public class NodeReconciler implements Reconciler<APNodeState> {
         NodePlanning.Planned p = planning.plan(ns, node);
         if (p == null) {
             for (APQNReservation r : planning.members(ns).values()) {
-                statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), name, true, Reasons.WAITING_FOR_AGENT,
+                statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), name, true, Reason.WaitingForAgent,
                         "waiting for the apqn agent on node " + name + " to report its mode and inventory", now));
             }
             return Optional.of(view.settings().agentRecheck());
@@ -199,19 +199,19 @@ public class NodeReconciler implements Reconciler<APNodeState> {
     private void nodeGone(KubernetesClient client, String name, java.util.Collection<APQNReservation> members, String now) {
         for (APQNReservation r : members) {
             if (r.getMetadata().getDeletionTimestamp() != null) {
-                events.emit(r, true, Reasons.NODE_DELETED, "node " + name + " is gone: its APQN bookkeeping is dropped"
+                events.emit(r, true, Reason.NodeDeleted, "node " + name + " is gone: its APQN bookkeeping is dropped"
                         + " and finalizer " + ReservationReconciler.FINALIZER + " removed");
                 Finalizers.remove(client, r);
                 statuses.forget(r);
             } else if (r.getSpec().getNodeName() != null) {
-                statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), name, false, Reasons.NODE_NOT_FOUND,
+                statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), name, false, Reason.NodeNotFound,
                         "node " + name + " does not exist (spec.nodeName); create the reservation for an existing node", now));
             }
         }
     }
 
     private void release(KubernetesClient client, APQNReservation r, String node) {
-        events.emit(r, false, Reasons.RELEASED, "node " + node + ": the agent released mdev " + MdevUuids.of(r)
+        events.emit(r, false, Reason.Released, "node " + node + ": the agent released mdev " + MdevUuids.of(r)
                 + "; finalizer " + ReservationReconciler.FINALIZER + " removed");
         Finalizers.remove(client, r);
         statuses.forget(r);

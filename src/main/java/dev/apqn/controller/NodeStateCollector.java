@@ -2,7 +2,7 @@ package dev.apqn.controller;
 
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.events.EventRecorder;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -46,7 +46,7 @@ public class NodeStateCollector implements Reconciler<APNodeState> {
         if (nodes.get(new ResourceID(name)).isPresent() || context.getClient().nodes().withName(name).get() != null) {
             return UpdateControl.noUpdate();
         }
-        new EventRecorder(context.getClient(), EventRecorder.CONTROLLER).emit(ns, true, Reasons.NODE_DELETED, "node " + name + " is gone: its"
+        new EventRecorder(context.getClient(), EventRecorder.CONTROLLER).emit(ns, true, Reason.NodeDeleted, "node " + name + " is gone: its"
                 + " APNodeState (allocations, host edits) is deleted; its reservations drop their finalizers");
         context.getClient().resource(ns).delete();
         return UpdateControl.noUpdate();

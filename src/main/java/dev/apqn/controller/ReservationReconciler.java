@@ -6,7 +6,7 @@ import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.NodePlan;
 import dev.apqn.events.EventRecorder;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -96,7 +96,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         Optional<String> node = placedNode(r);
         Map<String, String> ann = r.getMetadata().getAnnotations();
         if (ann != null && "true".equalsIgnoreCase(ann.get(FORCE_RELEASE))) {
-            events.emit(r, true, Reasons.FORCE_RELEASED, "annotation " + FORCE_RELEASE + "=true: finalizer " + FINALIZER
+            events.emit(r, true, Reason.ForceReleased, "annotation " + FORCE_RELEASE + "=true: finalizer " + FINALIZER
                     + " removed without waiting for the agent; node " + node.orElse(ControllerView.nodeKey(r))
                     + " may still hold mdev " + MdevUuids.of(r) + " and its APQNs until its agent catches up");
             return gone(r, node);
@@ -106,7 +106,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         }
         if (view.nodeState(node.get()).isEmpty() && view.node(node.get()).isEmpty()
                 && client.nodes().withName(node.get()).get() == null) {
-            events.emit(r, true, Reasons.NODE_DELETED, "node " + node.get() + " is gone: its APQN bookkeeping is dropped"
+            events.emit(r, true, Reason.NodeDeleted, "node " + node.get() + " is gone: its APQN bookkeeping is dropped"
                     + " and finalizer " + FINALIZER + " removed");
             return gone(r, node);
         }
@@ -202,7 +202,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                 + r.getSpec().getSelect().getDomains() + " domains"
                 + (r.getSpec().getNodeSelector() == null ? "" : " with labels " + r.getSpec().getNodeSelector())
                 + (why.isEmpty() ? ": no node with an apqn agent matches" : ": " + String.join("; ", why));
-        statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), null, false, Reasons.INSUFFICIENT_CAPACITY,
+        statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), null, false, Reason.InsufficientCapacity,
                 msg, now));
         return view.settings().agentRecheck();
     }
@@ -214,7 +214,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
             return view.settings().agentRecheck();
         }
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), node, false, Reasons.NODE_NOT_FOUND,
+        statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), node, false, Reason.NodeNotFound,
                 "node " + node + " does not exist (spec.nodeName); create the reservation for an existing node", now));
         return view.settings().agentRecheck();
     }

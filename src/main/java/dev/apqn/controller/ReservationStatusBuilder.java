@@ -20,10 +20,10 @@ import dev.apqn.api.v1alpha1.UsageStatus;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.NodeInput;
 import dev.apqn.plan.QueueInfo;
-import dev.apqn.plan.ReasonCode;
+
 import dev.apqn.plan.ReservationPlan;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -85,7 +85,7 @@ public final class ReservationStatusBuilder {
     // ------------------------------------------------------------------ entry points
 
     /** Planning cannot start: Stalled (or Reconciling when {@code waiting}) with the reason and message. */
-    public static APQNReservationStatus blocked(APQNReservation r, String node, boolean waiting, String reason,
+    public static APQNReservationStatus blocked(APQNReservation r, String node, boolean waiting, Reason reason,
                                                 String message, String now) {
         var b = new ReservationStatusBuilder(r, now);
         b.s.setNode(node);
@@ -104,7 +104,7 @@ public final class ReservationStatusBuilder {
         Phase phase = r.getMetadata().getDeletionTimestamp() != null ? Phase.Releasing
                 : b.old != null && b.old.getPhase() != null ? b.old.getPhase() : Phase.Pending;
         b.s.setPhase(phase);
-        b.conds(false, Reasons.AGENT_UNAVAILABLE, false, Reasons.AGENT_UNAVAILABLE, true, Reasons.AGENT_UNAVAILABLE,
+        b.conds(false, Reason.AgentUnavailable, false, Reason.AgentUnavailable, true, Reason.AgentUnavailable,
                 false, null, false, null, message);
         return b.finish();
     }
@@ -142,25 +142,25 @@ public final class ReservationStatusBuilder {
                 && PlanInputs.matrix(md.getMatrix()).domains().equals(m.domains())).orElse(true);
         String detail = report.sync.map(ReservationSync::getMessage).filter(x -> !x.isBlank()).map(x -> ": " + x).orElse("");
         String warn = plan.warnings().isEmpty() ? "" : " Note: " + String.join("; ", plan.warnings()) + ".";
-        String agentReason = report.sync.map(ReservationSync::getReason).orElse(null);
+        Reason agentReason = report.sync.map(ReservationSync::getReason).orElse(null);
         if ((st == ReservationSync.State.Ready || st == ReservationSync.State.Drifted) && matrixInPlace) {
             s.setPhase(Phase.Ready);
             s.setQueues(queues(m.apqns(), q -> new ApqnState(q.toString(), ApqnState.State.Ready, null)));
             String repaired = st == ReservationSync.State.Drifted ? " The agent repaired a change made by hand"
                     + (detail.isEmpty() ? "" : " (" + detail.substring(2) + ")") + "." : "";
-            conds(true, Reasons.READY, false, Reasons.RECONCILED, false, Reasons.AS_EXPECTED, false, null, false, null,
+            conds(true, Reason.Ready, false, Reason.Reconciled, false, Reason.AsExpected, false, null, false, null,
                     "mdev " + plan.mdev() + " on node " + s.getNode() + " holds " + s.getApqnSummary()
                             + "; give it to the guest with status.usage." + repaired + warn);
         } else if (st == ReservationSync.State.Degraded && matrixInPlace) {
             s.setPhase(Phase.Degraded);
-            String reason = vocab(agentReason, Reasons.FILTERED_BY_KERNEL);
+            Reason reason = agentReason != null ? agentReason : Reason.FilteredByKernel;
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
-            conds(false, reason, false, Reasons.RECONCILED, false, Reasons.AS_EXPECTED, false, null, true, reason,
+            conds(false, reason, false, Reason.Reconciled, false, Reason.AsExpected, false, null, true, reason,
                     "the mdev exists but the kernel keeps part of the matrix from the guest" + detail + warn);
         } else if (failed(st, agentReason)) {
             // Applying stays the phase (the agent retries every pass), Stalled says a write keeps failing and why
             s.setPhase(Phase.Applying);
-            String reason = FAILURES.contains(agentReason) ? agentReason : Reasons.ASSIGN_FAILED;
+            Reason reason = agentReason != null && FAILURES.contains(agentReason) ? agentReason : Reason.AssignFailed;
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
             conds(false, reason, false, reason, true, reason, false, null, false, null,
                     "the agent on node " + s.getNode() + " could not apply the plan (" + reason + "): "
@@ -169,20 +169,20 @@ public final class ReservationStatusBuilder {
         } else if (st == ReservationSync.State.InUse) {
             s.setPhase(Phase.Applying);
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
-            conds(false, Reasons.GUEST_RUNNING, true, Reasons.GUEST_RUNNING, false, Reasons.AS_EXPECTED, false, null,
+            conds(false, Reason.GuestRunning, true, Reason.GuestRunning, false, Reason.AsExpected, false, null,
                     false, null, "a running guest uses mdev " + plan.mdev() + "; the change waits until it stops" + detail);
-            conditions = Conditions.set(conditions, Conditions.IN_USE, true, Reasons.GUEST_RUNNING,
+            conditions = Conditions.set(conditions, Conditions.IN_USE, true, Reason.GuestRunning,
                     "a running guest uses the mdev", gen(), now);
         } else {
             s.setPhase(Phase.Applying);
             s.setQueues(queues(m.apqns(), q -> queueState(q, report, input)));
-            String reason = switch (st) {
-                case PlanStale -> Reasons.INVENTORY_CHANGED.equals(agentReason) || Reasons.NODE_MODE_CHANGED.equals(agentReason)
-                        ? agentReason : Reasons.INVENTORY_CHANGED;
-                case Restoring -> Reasons.RECOVERING_INTENT;
-                default -> Reasons.APPLYING;
+            Reason reason = switch (st) {
+                case PlanStale -> Reason.InventoryChanged.equals(agentReason) || Reason.NodeModeChanged.equals(agentReason)
+                        ? agentReason : Reason.InventoryChanged;
+                case Restoring -> Reason.RecoveringIntent;
+                default -> Reason.Applying;
             };
-            conds(false, reason, true, reason, false, Reasons.AS_EXPECTED, false, null, false, null,
+            conds(false, reason, true, reason, false, Reason.AsExpected, false, null, false, null,
                     "the agent on node " + s.getNode() + " is applying the plan (" + st + ")" + detail + warn);
         }
         if (st != ReservationSync.State.InUse) {
@@ -197,7 +197,7 @@ public final class ReservationStatusBuilder {
         s.setPlan(planStatus(plan, input, collNeedsApproval, false));
         s.setPhase(Phase.AwaitingApproval);
         boolean mismatch = r.getSpec().getApprovedPlan() != null;
-        String reason = mismatch ? Reasons.APPROVED_PLAN_MISMATCH : Reasons.AWAITING_APPROVAL;
+        Reason reason = mismatch ? Reason.ApprovedPlanMismatch : Reason.AwaitingApproval;
         s.setQueues(queues(plan.matrix().apqns(), q -> new ApqnState(q.toString(), ApqnState.State.Pending, null)));
         boolean stillReady = w.retained().isPresent() && report.state().filter(x -> x == ReservationSync.State.Ready).isPresent();
         // spec.approvedPlan is only accepted with spec.approval: Manual (CEL), so an Automatic reservation
@@ -208,7 +208,7 @@ public final class ReservationStatusBuilder {
         String msg = (mismatch ? "spec.approvedPlan " + r.getSpec().getApprovedPlan() + " is not the current plan "
                 + plan.hash() + " (the node or other reservations changed); review status.plan again" : "plan "
                 + plan.hash() + " waits for approval") + " (" + w.why() + ")" + howTo;
-        conds(stillReady, stillReady ? Reasons.READY : reason, true, reason, false, Reasons.AS_EXPECTED, false, null,
+        conds(stillReady, stillReady ? Reason.Ready : reason, true, reason, false, Reason.AsExpected, false, null,
                 false, null, msg);
         conditions = Conditions.remove(conditions, Conditions.IN_USE);
     }
@@ -224,18 +224,18 @@ public final class ReservationStatusBuilder {
         if (s.getApqnSummary() == null) {
             s.setApqnSummary(summary(requested()));
         }
-        conds(false, Reasons.MATRIX_CONFLICT, false, Reasons.MATRIX_CONFLICT, true, Reasons.MATRIX_CONFLICT, true,
-                Reasons.MATRIX_CONFLICT, false, null, "held by " + c.holder() + ": " + c.message());
+        conds(false, Reason.MatrixConflict, false, Reason.MatrixConflict, true, Reason.MatrixConflict, true,
+                Reason.MatrixConflict, false, null, "held by " + c.holder() + ": " + c.message());
         conditions = Conditions.remove(conditions, Conditions.IN_USE);
     }
 
     private void refused(Decision.Refused f) {
         keepRetained(f.retained());
-        String reason = reason(f.reason());
-        boolean conflict = f.reason() == ReasonCode.ForeignMdev;
+        Reason reason = f.reason();
+        boolean conflict = f.reason() == Reason.ForeignMdev;
         s.setPhase(conflict ? Phase.Conflict : Phase.Pending);
         ApqnState.State qs = switch (f.reason()) {
-            case NotOnNode, NotRectangle -> ApqnState.State.Missing;
+            case ApqnNotFound, NotRectangle -> ApqnState.State.Missing;
             default -> ApqnState.State.Conflict;
         };
         s.setQueues(queues(f.apqns(), q -> new ApqnState(q.toString(), qs, f.reason().name())));
@@ -254,13 +254,13 @@ public final class ReservationStatusBuilder {
         String what = rel.kept().isEmpty() ? "giving its APQNs back to the host"
                 : "removing the mdev; " + rel.kept().size() + " APQNs stay off the host (releasePolicy Keep)";
         if (inUse) {
-            conds(false, Reasons.GUEST_RUNNING, true, Reasons.RELEASING, false, Reasons.AS_EXPECTED, false, null, false,
+            conds(false, Reason.GuestRunning, true, Reason.Releasing, false, Reason.AsExpected, false, null, false,
                     null, "a running guest still uses mdev " + s.getMdevUuid() + "; the release waits until the guest"
                             + " stops (never forced; see docs/operator.md for the force-release annotation)");
-            conditions = Conditions.set(conditions, Conditions.IN_USE, true, Reasons.GUEST_RUNNING,
+            conditions = Conditions.set(conditions, Conditions.IN_USE, true, Reason.GuestRunning,
                     "a running guest uses the mdev and blocks the release", gen(), now);
         } else {
-            conds(false, Reasons.RELEASING, true, Reasons.RELEASING, false, Reasons.AS_EXPECTED, false, null, false, null,
+            conds(false, Reason.Releasing, true, Reason.Releasing, false, Reason.AsExpected, false, null, false, null,
                     "releasing: " + what + "; the finalizer goes once the agent reports it released");
             conditions = Conditions.remove(conditions, Conditions.IN_USE);
         }
@@ -280,18 +280,18 @@ public final class ReservationStatusBuilder {
         return r.getMetadata().getGeneration();
     }
 
-    private void conds(boolean ready, String readyReason, boolean reconciling, String reconcilingReason, boolean stalled,
-                       String stalledReason, boolean conflict, String conflictReason, boolean degraded, String degradedReason,
+    private void conds(boolean ready, Reason readyReason, boolean reconciling, Reason reconcilingReason, boolean stalled,
+                       Reason stalledReason, boolean conflict, Reason conflictReason, boolean degraded, Reason degradedReason,
                        String message) {
         s.setMessage(message);
         conditions = Conditions.set(conditions, Conditions.READY, ready, readyReason, ready ? message : message, gen(), now);
         conditions = Conditions.set(conditions, Conditions.RECONCILING, reconciling,
-                reconciling ? reconcilingReason : Reasons.AS_EXPECTED, reconciling ? message : "", gen(), now);
-        conditions = Conditions.set(conditions, Conditions.STALLED, stalled, stalled ? stalledReason : Reasons.AS_EXPECTED,
+                reconciling ? reconcilingReason : Reason.AsExpected, reconciling ? message : "", gen(), now);
+        conditions = Conditions.set(conditions, Conditions.STALLED, stalled, stalled ? stalledReason : Reason.AsExpected,
                 stalled ? message : "", gen(), now);
-        conditions = Conditions.set(conditions, Conditions.CONFLICT, conflict, conflict ? conflictReason : Reasons.AS_EXPECTED,
+        conditions = Conditions.set(conditions, Conditions.CONFLICT, conflict, conflict ? conflictReason : Reason.AsExpected,
                 conflict ? message : "", gen(), now);
-        conditions = Conditions.set(conditions, Conditions.DEGRADED, degraded, degraded ? degradedReason : Reasons.AS_EXPECTED,
+        conditions = Conditions.set(conditions, Conditions.DEGRADED, degraded, degraded ? degradedReason : Reason.AsExpected,
                 degraded ? message : "", gen(), now);
         s.setConditions(conditions);
     }
@@ -410,24 +410,12 @@ public final class ReservationStatusBuilder {
                 + " x " + String.format("%04x-%04x", dl.get(0), dl.get(dl.size() - 1)) + ")";
     }
 
-    static String reason(ReasonCode c) {
-        return switch (c) {
-            case InvalidRequest -> Reasons.INVALID_SPEC;
-            case NotRectangle -> Reasons.NOT_RECTANGLE;
-            case NotOnNode -> Reasons.APQN_NOT_FOUND;
-            case NamespaceNotGranted -> Reasons.NOT_PERMITTED;
-            case PolicyKept -> Reasons.KEPT_FOR_HOST;
-            case ForeignMdev -> Reasons.FOREIGN_MDEV;
-            case NoCapacity -> Reasons.INSUFFICIENT_CAPACITY;
-        };
-    }
-
     /** Agent reasons that mean a host write keeps failing (Stalled); anything else in a Failed report is AssignFailed. */
-    static final Set<String> FAILURES = Set.of(Reasons.ASSIGN_FAILED, Reasons.MDEV_CREATE_FAILED, Reasons.DRIVER_BIND_FAILED,
-            Reasons.DRAIN_TIMEOUT);
+    static final Set<Reason> FAILURES = Set.of(Reason.AssignFailed, Reason.MdevCreateFailed, Reason.DriverBindFailed,
+            Reason.DrainTimeout);
 
     /** The agent reports Failed, or Applying held up by a failed host write (the agent's reason says which). */
-    static boolean failed(ReservationSync.State st, String agentReason) {
+    static boolean failed(ReservationSync.State st, Reason agentReason) {
         return st == ReservationSync.State.Failed
                 || st == ReservationSync.State.Applying && agentReason != null && FAILURES.contains(agentReason);
     }
@@ -447,9 +435,5 @@ public final class ReservationStatusBuilder {
                 .map(Condition::getMessage)
                 .orElse("the agent gave no detail (its events: kubectl -n default get events --field-selector"
                         + " involvedObject.name=" + node + ")");
-    }
-
-    private static String vocab(String reason, String fallback) {
-        return reason != null && Reasons.ALL.contains(reason) ? reason : fallback;
     }
 }

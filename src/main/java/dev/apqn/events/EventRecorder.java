@@ -1,7 +1,7 @@
 package dev.apqn.events;
 
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 
 import dev.apqn.api.v1alpha1.APQNReservationStatus;
 import dev.apqn.api.v1alpha1.Phase;
@@ -54,7 +54,7 @@ public final class EventRecorder {
             .withZone(ZoneOffset.UTC);
 
     /** What an event says about a status: the phase and the reason that decides it. */
-    public record Headline(Phase phase, String reason, boolean warning, String message) {
+    public record Headline(Phase phase, Reason reason, boolean warning, String message) {
         public boolean sameAs(Headline o) {
             return o != null && phase == o.phase && reason.equals(o.reason);
         }
@@ -98,21 +98,25 @@ public final class EventRecorder {
             return Optional.empty();
         }
         var cs = s.getConditions();
-        String reason;
+        Reason reason;
         boolean stalled = Conditions.isTrue(cs, Conditions.STALLED);
         if (stalled) {
-            reason = Conditions.find(cs, Conditions.STALLED).get().getReason();
+            reason = reasonOf(cs, Conditions.STALLED, Reason.InvalidSpec);
         } else if (Conditions.isTrue(cs, Conditions.DEGRADED)) {
-            reason = Conditions.find(cs, Conditions.DEGRADED).get().getReason();
+            reason = reasonOf(cs, Conditions.DEGRADED, Reason.FilteredByKernel);
         } else if (Conditions.isTrue(cs, Conditions.READY)) {
-            reason = Reasons.READY;
+            reason = Reason.Ready;
         } else if (Conditions.isTrue(cs, Conditions.RECONCILING)) {
-            reason = Conditions.find(cs, Conditions.RECONCILING).get().getReason();
+            reason = reasonOf(cs, Conditions.RECONCILING, Reason.Planning);
         } else {
-            reason = Conditions.find(cs, Conditions.READY).map(c -> c.getReason()).orElse(Reasons.PLANNING);
+            reason = reasonOf(cs, Conditions.READY, Reason.Planning);
         }
         boolean warning = stalled || s.getPhase() == Phase.Conflict || s.getPhase() == Phase.Degraded;
         return Optional.of(new Headline(s.getPhase(), reason, warning, s.getMessage()));
+    }
+
+    private static Reason reasonOf(java.util.List<io.fabric8.kubernetes.api.model.Condition> cs, String type, Reason fallback) {
+        return Conditions.find(cs, type).flatMap(c -> Reason.parse(c.getReason())).orElse(fallback);
     }
 
     /**
@@ -164,8 +168,7 @@ public final class EventRecorder {
      * remembered per event name, and after a restart or a leader change the first patch's answer tells
      * it. Failures are logged, never thrown (events are best effort).
      */
-    public void emit(HasMetadata obj, boolean warning, String reason, String message) {
-        Reasons.check(reason);
+    public void emit(HasMetadata obj, boolean warning, Reason reason, String message) {
         var md = obj.getMetadata();
         String ns = md.getNamespace() == null ? "default" : md.getNamespace();
         String type = warning ? "Warning" : "Normal";
@@ -198,14 +201,14 @@ public final class EventRecorder {
      * The event name for (object, type, reason): {@code <object name>.<16 hex digits of a SHA-256 of its
      * uid, kind, type, reason and our component>}, at most 253 characters.
      */
-    public String eventName(HasMetadata obj, String type, String reason) {
+    public String eventName(HasMetadata obj, String type, Reason reason) {
         return eventName(obj, type, reason, component);
     }
 
-    static String eventName(HasMetadata obj, String type, String reason, String component) {
+    static String eventName(HasMetadata obj, String type, Reason reason, String component) {
         var md = obj.getMetadata();
         String who = md.getUid() != null ? md.getUid() : md.getNamespace() + "/" + md.getName();
-        String key = who + "/" + obj.getKind() + "/" + type + "/" + reason + "/" + component;
+        String key = who + "/" + obj.getKind() + "/" + type + "/" + reason.name() + "/" + component;
         String hash;
         try {
             hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)))
@@ -217,14 +220,14 @@ public final class EventRecorder {
         return base + "." + hash;
     }
 
-    private Event fresh(HasMetadata obj, String ns, String name, String type, String reason, String msg, Instant now) {
+    private Event fresh(HasMetadata obj, String ns, String name, String type, Reason reason, String msg, Instant now) {
         var md = obj.getMetadata();
         return new EventBuilder()
                 .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(obj.getApiVersion()).withKind(obj.getKind())
                         .withName(md.getName()).withNamespace(md.getNamespace()).withUid(md.getUid())
                         .withResourceVersion(md.getResourceVersion()).build())
-                .withType(type).withReason(reason).withMessage(msg)
+                .withType(type).withReason(reason.name()).withMessage(msg)
                 .withFirstTimestamp(seconds(now)).withLastTimestamp(seconds(now)).withCount(1)
                 .withNewSource().withComponent(component).endSource()
                 .withReportingComponent(component).withReportingInstance(instance)

@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.Apqn;
 
 import java.util.List;
@@ -47,7 +49,7 @@ public sealed interface Decision {
     }
 
     /** The request cannot be planned; the message names the field and the fix. */
-    record Refused(ReasonCode reason, String message, SortedSet<Apqn> apqns, Optional<Allocation> retained, String hash)
+    record Refused(Reason reason, String message, SortedSet<Apqn> apqns, Optional<Allocation> retained, String hash)
             implements Decision {
         public Refused {
             Objects.requireNonNull(reason, "reason");

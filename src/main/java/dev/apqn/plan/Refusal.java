@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.Apqn;
 
 import java.util.Collection;
@@ -11,7 +13,7 @@ import java.util.TreeSet;
  * Why one request cannot be planned: the reason code, the message for the reservation's status
  * (it names the field and the fix) and the APQNs it is about.
  */
-record Refusal(ReasonCode reason, String message, SortedSet<Apqn> apqns) {
+record Refusal(Reason reason, String message, SortedSet<Apqn> apqns) {
 
     Refusal {
         Objects.requireNonNull(reason, "reason");
@@ -19,7 +21,7 @@ record Refusal(ReasonCode reason, String message, SortedSet<Apqn> apqns) {
         apqns = new TreeSet<>(apqns);
     }
 
-    Refusal(ReasonCode reason, String message, Collection<Apqn> apqns) {
+    Refusal(Reason reason, String message, Collection<Apqn> apqns) {
         this(reason, message, new TreeSet<>(apqns));
     }
 }

@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Matrix;
@@ -20,7 +22,7 @@ import java.util.stream.Collectors;
  * The refusal rules, each with its reason code and its message: what a reservation's request must
  * satisfy before the planner looks at holders and mask covers. A request's shape is checked first
  * ({@link #shape}); once it has a matrix, {@link #check} tries the matrix rules in order and the
- * first that finds something refuses. A new refusal reason is a {@link ReasonCode} constant and one
+ * first that finds something refuses. A new refusal reason is a {@link dev.apqn.status.Reason} constant and one
  * rule here. Messages are read by people: each names the spec field and the way out.
  */
 final class RefusalRules {
@@ -68,7 +70,7 @@ final class RefusalRules {
     static Optional<Refusal> shape(ReservationRequest request) {
         if (request instanceof ReservationRequest.Explicit ex) {
             if (ex.apqns().isEmpty()) {
-                return Optional.of(new Refusal(ReasonCode.InvalidRequest, "spec.apqns is empty: list at least one APQN as"
+                return Optional.of(new Refusal(Reason.InvalidSpec, "spec.apqns is empty: list at least one APQN as"
                         + " \"<adapter>.<domain>\" (e.g. 05.0004) or use spec.select", Set.of()));
             }
             if (!isRectangle(ex.apqns())) {
@@ -76,7 +78,7 @@ final class RefusalRules {
                         ApMask.of(ex.apqns().stream().map(Apqn::domain).toList()));
                 SortedSet<Apqn> missing = new TreeSet<>(m.apqns());
                 missing.removeAll(ex.apqns());
-                return Optional.of(new Refusal(ReasonCode.NotRectangle, "spec.apqns " + ex.apqns() + " is not an adapters"
+                return Optional.of(new Refusal(Reason.NotRectangle, "spec.apqns " + ex.apqns() + " is not an adapters"
                         + " x domains rectangle (a guest always gets every domain on every adapter of its matrix): add "
                         + missing + " or drop APQNs so every adapter has the same domains", missing));
             }
@@ -84,7 +86,7 @@ final class RefusalRules {
         }
         ReservationRequest.Selection sel = (ReservationRequest.Selection) request;
         if (sel.adapters() <= 0 || sel.domains() <= 0) {
-            return Optional.of(new Refusal(ReasonCode.InvalidRequest, "spec.select.adapters and spec.select.domains must"
+            return Optional.of(new Refusal(Reason.InvalidSpec, "spec.select.adapters and spec.select.domains must"
                     + " both be at least 1 (got " + sel.adapters() + " x " + sel.domains() + ")", Set.of()));
         }
         return Optional.empty();
@@ -125,7 +127,7 @@ final class RefusalRules {
         }
         SortedSet<Apqn> high = new TreeSet<>();
         matrix.apqns().stream().filter(a -> aHigh.get(a.adapter()) || dHigh.get(a.domain())).forEach(high::add);
-        return Optional.of(new Refusal(ReasonCode.NotOnNode, (high.isEmpty() ? "" : "spec.apqns " + high + ": ")
+        return Optional.of(new Refusal(Reason.ApqnNotFound, (high.isEmpty() ? "" : "spec.apqns " + high + ": ")
                 + "on node " + node.nodeName() + " " + String.join(", ", parts)
                 + ": the kernel refuses to assign them (ENODEV; a machine without APXA has adapters 0-63 and domains"
                 + " 0-15); choose adapters 0-" + node.maxAdapterId() + " and domains 0-" + node.maxDomainId()
@@ -142,7 +144,7 @@ final class RefusalRules {
         if (outside.isEmpty() || node.assignsOutsideHostConfiguration()) {
             return Optional.empty();
         }
-        return Optional.of(new Refusal(ReasonCode.NotOnNode, "spec.apqns " + outside + " are not in node "
+        return Optional.of(new Refusal(Reason.ApqnNotFound, "spec.apqns " + outside + " are not in node "
                 + node.nodeName() + "'s host configuration (adapters " + node.configuredAdapters().toRangeList()
                 + ", domains " + node.configuredDomains().toRangeList() + ") and have no queue device, and "
                 + whyThisKernelRefuses() + "; choose APQNs the node has, have them added to the LPAR's"
@@ -170,7 +172,7 @@ final class RefusalRules {
         }
         Set<UUID> who = bad.stream().map(a -> occupancy.foreignMdev(a).orElseThrow())
                 .collect(Collectors.toCollection(TreeSet::new));
-        return Optional.of(new Refusal(ReasonCode.ForeignMdev, "spec.apqns " + bad + " are used by mdev " + who
+        return Optional.of(new Refusal(Reason.ForeignMdev, "spec.apqns " + bad + " are used by mdev " + who
                 + ", which the operator did not make; choose other APQNs or remove that mdev on the node", bad));
     }
 
@@ -182,7 +184,7 @@ final class RefusalRules {
             return Optional.empty();
         }
         Optional<PolicyView.Grant> g = policy.grantOf(namespace);
-        return Optional.of(new Refusal(ReasonCode.NamespaceNotGranted, "namespace " + namespace + " may not reserve " + bad
+        return Optional.of(new Refusal(Reason.NotPermitted, "namespace " + namespace + " may not reserve " + bad
                 + (g.isEmpty() ? " (APQNPolicy " + policy.name() + " grants it nothing)"
                         : " (APQNPolicy " + policy.name() + " grants it " + g.get().describe() + ")")
                 + "; choose granted APQNs in spec.apqns or ask the admin to extend the policy's spec.grants", bad));
@@ -194,7 +196,7 @@ final class RefusalRules {
         if (bad.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Refusal(ReasonCode.PolicyKept, "spec.apqns " + bad + " are kept for the host by APQNPolicy "
+        return Optional.of(new Refusal(Reason.KeptForHost, "spec.apqns " + bad + " are kept for the host by APQNPolicy "
                 + policy.name() + " (spec.hostKeep); choose other APQNs or ask the admin to release them", bad));
     }
 
@@ -202,7 +204,7 @@ final class RefusalRules {
 
     /** Mask mode: both covers of the matrix would take policy-kept APQNs from the host. */
     Refusal everyCoverTakesKept(Matrix matrix, MaskCover.Cover cover) {
-        return new Refusal(ReasonCode.PolicyKept, "every mask cover of " + matrixText(matrix) + " takes APQNs that"
+        return new Refusal(Reason.KeptForHost, "every mask cover of " + matrixText(matrix) + " takes APQNs that"
                 + " APQNPolicy " + policy.name() + " keeps for the host: clearing adapter bits "
                 + ids(cover.rows()) + " would take " + cover.blockingA() + ", clearing domain bits "
                 + ids(cover.cols()) + " would take " + cover.blockingD() + "; choose other APQNs in spec.apqns,"
@@ -219,14 +221,14 @@ final class RefusalRules {
 
     /** A selection: fewer adapters than asked have enough free matching domains. */
     static Refusal tooFewAdapters(ReservationRequest.Selection sel, String nodeName, int adaptersWithDomains) {
-        return new Refusal(ReasonCode.NoCapacity, selectionText(sel) + " cannot be met on node " + nodeName + ": only "
+        return new Refusal(Reason.InsufficientCapacity, selectionText(sel) + " cannot be met on node " + nodeName + ": only "
                 + adaptersWithDomains + " adapters have " + sel.domains() + " free matching domains" + SELECTION_FIX,
                 Set.of());
     }
 
     /** A selection: no candidate rectangle has a mask cover that leaves the policy-kept APQNs with the host. */
     static Refusal noRectangleWithAllowedCover(ReservationRequest.Selection sel, String nodeName) {
-        return new Refusal(ReasonCode.NoCapacity, selectionText(sel) + " cannot be met on node " + nodeName + ": no "
+        return new Refusal(Reason.InsufficientCapacity, selectionText(sel) + " cannot be met on node " + nodeName + ": no "
                 + sel.adapters() + " adapters share " + sel.domains() + " free matching domains whose mask cover leaves"
                 + " the policy-kept APQNs with the host" + SELECTION_FIX, Set.of());
     }

@@ -12,7 +12,7 @@ import java.util.Set;
  * Condition types of the apqn.dev API, and small helpers on {@code metav1.Condition} lists.
  * Reservation: {@link #READY}, {@link #RECONCILING}, {@link #STALLED} (the kstatus pair),
  * {@link #CONFLICT}, {@link #DEGRADED}. Node state (agent): {@link #READY}, {@link #DEGRADED},
- * {@link #IN_USE}, {@link #DRIFTED}, {@link #RESTORING}, {@link #PLAN_STALE}. Reasons: {@link Reasons}.
+ * {@link #IN_USE}, {@link #DRIFTED}, {@link #RESTORING}, {@link #PLAN_STALE}. Reasons: {@link Reason}.
  */
 public final class Conditions {
 
@@ -59,17 +59,16 @@ public final class Conditions {
      * The list with the condition of {@code type} set: a new list (the input is not modified),
      * {@code lastTransitionTime} kept unless the status flips, {@code now} (RFC 3339) otherwise.
      */
-    public static List<Condition> set(List<Condition> conditions, String type, boolean status, String reason,
+    public static List<Condition> set(List<Condition> conditions, String type, boolean status, Reason reason,
                                       String message, Long observedGeneration, String now) {
         return set(conditions, type, status ? TRUE : FALSE, reason, message, observedGeneration, now);
     }
 
-    public static List<Condition> set(List<Condition> conditions, String type, String status, String reason,
+    public static List<Condition> set(List<Condition> conditions, String type, String status, Reason reason,
                                       String message, Long observedGeneration, String now) {
         if (!ALL.contains(type)) {
             throw new IllegalArgumentException("unknown condition type " + type + "; known: " + ALL);
         }
-        Reasons.check(reason);
         var out = new ArrayList<Condition>();
         String transition = now;
         if (conditions != null) {
@@ -83,7 +82,7 @@ public final class Conditions {
                 }
             }
         }
-        out.add(new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
+        out.add(new ConditionBuilder().withType(type).withStatus(status).withReason(reason.name())
                 .withMessage(message == null ? "" : message).withObservedGeneration(observedGeneration)
                 .withLastTransitionTime(transition).build());
         out.sort(java.util.Comparator.comparing(Condition::getType));

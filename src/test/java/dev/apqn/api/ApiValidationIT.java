@@ -19,7 +19,7 @@ import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OffHostClaim;
 import dev.apqn.plan.OwnershipMode;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -158,7 +158,7 @@ class ApiValidationIT {
         status.setPhase(Phase.AwaitingApproval);
         status.setNode("demo-z16");
         status.setApqnSummary("05.0004,05.0006");
-        status.setConditions(Conditions.set(null, Conditions.RECONCILING, true, Reasons.AWAITING_APPROVAL,
+        status.setConditions(Conditions.set(null, Conditions.RECONCILING, true, Reason.AwaitingApproval,
                 "plan 0123456789abcdef waits for approval", 1L, "2026-01-01T00:00:00Z"));
         r.setStatus(status);
         r.getSpec().setAdapters(List.of(7)); // must be ignored by the status endpoint

@@ -194,7 +194,7 @@ public final class CrdGenerator {
             var text = Map.of(
                     "type", "Condition type in CamelCase (dev.apqn.status.Conditions), e.g. Ready.",
                     "status", "True, False or Unknown.",
-                    "reason", "Machine-readable CamelCase reason from a fixed vocabulary (dev.apqn.status.Reasons).",
+                    "reason", "Machine-readable CamelCase reason from a fixed vocabulary (dev.apqn.status.Reason).",
                     "message", "Human-readable detail.",
                     "lastTransitionTime", "When status last changed (RFC 3339).",
                     "observedGeneration", "The metadata.generation the condition was computed from.");

@@ -23,7 +23,7 @@ import dev.apqn.api.v1alpha1.SelectionSpec;
 import dev.apqn.app.ApqnConfigs;
 import dev.apqn.status.Conditions;
 import dev.apqn.events.EventRecorder;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import dev.apqn.testing.ChartRbac;
 import dev.apqn.testing.Identity;
 import dev.apqn.testing.LocalControlPlane;
@@ -431,7 +431,7 @@ class ControllerIT {
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> get(ns, "r") != null);
         a.pause(false);
         awaitGone(ns, "r");
-        assertThat(events(ns, "r")).extracting(Event::getReason).contains(Reasons.RELEASED);
+        assertThat(events(ns, "r")).extracting(Event::getReason).contains(Reason.Released.name());
     }
 
     @Test
@@ -447,7 +447,7 @@ class ControllerIT {
         a.close();
         client.nodes().withName(n).delete();
         awaitGone(ns, "r");
-        assertThat(events(ns, "r")).anyMatch(e -> e.getReason().equals(Reasons.NODE_DELETED) && e.getType().equals("Warning"));
+        assertThat(events(ns, "r")).anyMatch(e -> e.getReason().equals(Reason.NodeDeleted.name()) && e.getType().equals("Warning"));
         await().atMost(WAIT).until(() -> nodeState(n) == null);
     }
 
@@ -466,7 +466,7 @@ class ControllerIT {
                     return x;
                 });
         awaitGone(ns, "stuck");
-        assertThat(events(ns, "stuck")).anyMatch(e -> e.getReason().equals(Reasons.FORCE_RELEASED)
+        assertThat(events(ns, "stuck")).anyMatch(e -> e.getReason().equals(Reason.ForceReleased.name())
                 && e.getType().equals("Warning"));
     }
 
@@ -490,7 +490,7 @@ class ControllerIT {
         FakeAgent a = agent(n);
         String errno = "write of 0x6 to /sys/devices/vfio_ap/matrix/" + "x" + "/assign_domain failed: EBUSY"
                 + " (Device or resource busy): the domain is in use by another mdev";
-        a.fail(ns + "/r", Reasons.ASSIGN_FAILED, errno);
+        a.fail(ns + "/r", Reason.AssignFailed.name(), errno);
         create(explicit(ns, "r", n, List.of(5), List.of(6)));
         await().atMost(WAIT).until(() -> get(ns, "r").getStatus() != null
                 && condReason(get(ns, "r"), Conditions.STALLED).equals("True/AssignFailed"));
@@ -499,7 +499,7 @@ class ControllerIT {
         assertThat(r.getStatus().getMessage()).contains(errno);
         assertThat(Conditions.find(r.getStatus().getConditions(), Conditions.STALLED).orElseThrow().getMessage())
                 .contains("EBUSY");
-        await().atMost(WAIT).until(() -> events(ns, "r").stream().anyMatch(e -> e.getReason().equals(Reasons.ASSIGN_FAILED)
+        await().atMost(WAIT).until(() -> events(ns, "r").stream().anyMatch(e -> e.getReason().equals(Reason.AssignFailed.name())
                 && e.getType().equals("Warning") && e.getMessage().contains("EBUSY")));
         a.fail(ns + "/r", null, null);
         awaitPhase(ns, "r", Phase.Ready);
@@ -513,7 +513,7 @@ class ControllerIT {
         agent(n);
         create(explicit(ns, "quiet", n, List.of(6), List.of(11)));
         awaitPhase(ns, "quiet", Phase.Ready);
-        await().atMost(WAIT).until(() -> events(ns, "quiet").stream().anyMatch(e -> e.getReason().equals(Reasons.READY)));
+        await().atMost(WAIT).until(() -> events(ns, "quiet").stream().anyMatch(e -> e.getReason().equals(Reason.Ready.name())));
         int before = events(ns, "quiet").size();
         for (int i = 0; i < 5; i++) {
             int k = i;
@@ -524,7 +524,7 @@ class ControllerIT {
         }
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .until(() -> events(ns, "quiet").size() == before);
-        assertThat(events(ns, "quiet")).filteredOn(e -> e.getReason().equals(Reasons.READY)).hasSize(1);
+        assertThat(events(ns, "quiet")).filteredOn(e -> e.getReason().equals(Reason.Ready.name())).hasSize(1);
     }
 
     @Test
@@ -535,20 +535,20 @@ class ControllerIT {
         create(explicit(ns, "flaky", n, List.of(6), List.of(12)));
         awaitPhase(ns, "flaky", Phase.Ready);
         for (int round = 0; round < 2; round++) {
-            a.fail(ns + "/flaky", Reasons.ASSIGN_FAILED, "assign_domain 0xc: EBUSY (round " + round + ")");
+            a.fail(ns + "/flaky", Reason.AssignFailed.name(), "assign_domain 0xc: EBUSY (round " + round + ")");
             await().atMost(WAIT).until(() -> condReason(get(ns, "flaky"), Conditions.STALLED).equals("True/AssignFailed"));
             a.fail(ns + "/flaky", null, null);
             awaitPhase(ns, "flaky", Phase.Ready);
         }
         await().atMost(WAIT).untilAsserted(() -> {
-            assertThat(events(ns, "flaky")).filteredOn(e -> e.getReason().equals(Reasons.ASSIGN_FAILED)).singleElement()
+            assertThat(events(ns, "flaky")).filteredOn(e -> e.getReason().equals(Reason.AssignFailed.name())).singleElement()
                     .satisfies(e -> {
                         assertThat(e.getType()).isEqualTo("Warning");
                         assertThat(e.getCount()).isEqualTo(2);
                         assertThat(e.getSeries().getCount()).isEqualTo(2);
                         assertThat(e.getMessage()).contains("round 1");
                     });
-            assertThat(events(ns, "flaky")).filteredOn(e -> e.getReason().equals(Reasons.READY)).singleElement()
+            assertThat(events(ns, "flaky")).filteredOn(e -> e.getReason().equals(Reason.Ready.name())).singleElement()
                     .satisfies(e -> assertThat(e.getCount()).isEqualTo(3));
         });
     }
@@ -559,25 +559,25 @@ class ControllerIT {
         var cm = client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata().withName("target").endMetadata().build()).create();
         var recorder = new EventRecorder(controllerClient, EventRecorder.CONTROLLER);
-        recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "first");
-        recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "second");
+        recorder.emit(cm, true, Reason.DrainTimeout, "first");
+        recorder.emit(cm, true, Reason.DrainTimeout, "second");
         // a new instance (restart, new leader) knows no counts: it learns the existing one
-        new EventRecorder(controllerClient, EventRecorder.CONTROLLER).emit(cm, true, Reasons.DRAIN_TIMEOUT, "third");
-        recorder.emit(cm, false, Reasons.RELEASED, "other reason");
+        new EventRecorder(controllerClient, EventRecorder.CONTROLLER).emit(cm, true, Reason.DrainTimeout, "third");
+        recorder.emit(cm, false, Reason.Released, "other reason");
         List<Event> evs = events(ns, "target");
         assertThat(evs).hasSize(2);
-        Event drain = evs.stream().filter(e -> e.getReason().equals(Reasons.DRAIN_TIMEOUT)).findFirst().orElseThrow();
+        Event drain = evs.stream().filter(e -> e.getReason().equals(Reason.DrainTimeout.name())).findFirst().orElseThrow();
         assertThat(drain.getCount()).isEqualTo(3);
         assertThat(drain.getSeries().getCount()).isEqualTo(3);
         assertThat(drain.getSeries().getLastObservedTime()).isNotNull();
         assertThat(drain.getMessage()).isEqualTo("third");
-        assertThat(drain.getMetadata().getName()).isEqualTo(recorder.eventName(cm, "Warning", Reasons.DRAIN_TIMEOUT));
+        assertThat(drain.getMetadata().getName()).isEqualTo(recorder.eventName(cm, "Warning", Reason.DrainTimeout));
         assertThat(drain.getFirstTimestamp()).isNotNull();
         // an expired (deleted) event is made afresh
         client.v1().events().inNamespace(ns).withName(drain.getMetadata().getName()).delete();
         await().atMost(WAIT).until(() -> events(ns, "target").size() == 1);
-        recorder.emit(cm, true, Reasons.DRAIN_TIMEOUT, "fourth");
-        assertThat(events(ns, "target")).filteredOn(e -> e.getReason().equals(Reasons.DRAIN_TIMEOUT)).singleElement()
+        recorder.emit(cm, true, Reason.DrainTimeout, "fourth");
+        assertThat(events(ns, "target")).filteredOn(e -> e.getReason().equals(Reason.DrainTimeout.name())).singleElement()
                 .satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
     }
 
@@ -592,7 +592,7 @@ class ControllerIT {
         }
         names.forEach(x -> awaitPhase(ns, x, Phase.Ready));
         await().atMost(WAIT).until(() -> names.stream().allMatch(x -> events(ns, x).stream()
-                .anyMatch(e -> e.getReason().equals(Reasons.READY))));
+                .anyMatch(e -> e.getReason().equals(Reason.Ready.name()))));
         a.pause(true); // the agent keeps its Lease but writes no status: every write below would be the controller's
         await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
         Map<String, String> before = versions(ns, names, n);
@@ -635,7 +635,7 @@ class ControllerIT {
 
         for (String x : names) {
             assertThat(events(ns, x)).as("Events of " + x).extracting(e -> e.getType() + "/" + e.getReason())
-                    .containsExactlyInAnyOrder("Normal/" + Reasons.READY, "Normal/" + Reasons.RELEASED);
+                    .containsExactlyInAnyOrder("Normal/" + Reason.Ready.name(), "Normal/" + Reason.Released.name());
         }
         assertThat(delta(before, after, "409", "apqnreservations") + delta(before, after, "409", "apnodestates"))
                 .as("conflicts").isZero();

@@ -31,7 +31,7 @@ import dev.apqn.plan.PolicyView;
 import dev.apqn.plan.ReservationRequest;
 import dev.apqn.status.Conditions;
 import dev.apqn.events.EventRecorder;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
@@ -235,12 +235,12 @@ class ControllerPureTest {
         assertThat(dev.apqn.api.ApiValues.same(ready, again)).as("a repeated reconcile writes nothing").isTrue();
         assertThat(EventRecorder.transition(ready, again)).isEmpty();
         assertThat(EventRecorder.transition(applying, ready)).hasValueSatisfying(h -> {
-            assertThat(h.reason()).isEqualTo(Reasons.READY);
+            assertThat(h.reason()).isEqualTo(Reason.Ready);
             assertThat(h.warning()).isFalse();
         });
     }
 
-    static APNodeStateStatus agentSays(ReservationSync.State state, String reason, String message) {
+    static APNodeStateStatus agentSays(ReservationSync.State state, Reason reason, String message) {
         var st = new APNodeStateStatus();
         var sync = new ReservationSync();
         sync.setReservation("ns/r");
@@ -261,47 +261,47 @@ class ControllerPureTest {
                 ReservationStatusBuilder.fromDecision(r, "z1", d, in, false,
                         ReservationStatusBuilder.AgentReport.of(st, "ns/r", mdevUuid(r)), T0);
 
-        var failed = status.apply(agentSays(ReservationSync.State.Failed, Reasons.ASSIGN_FAILED, errno));
+        var failed = status.apply(agentSays(ReservationSync.State.Failed, Reason.AssignFailed, errno));
         assertThat(failed.getPhase()).isEqualTo(Phase.Applying);
         assertThat(failed.getMessage()).contains(errno).contains("AssignFailed");
         var stalled = Conditions.find(failed.getConditions(), Conditions.STALLED).orElseThrow();
         assertThat(stalled.getStatus()).isEqualTo("True");
-        assertThat(stalled.getReason()).isEqualTo(Reasons.ASSIGN_FAILED);
+        assertThat(stalled.getReason()).isEqualTo(Reason.AssignFailed.name());
         assertThat(stalled.getMessage()).contains(errno);
         assertThat(EventRecorder.headline(failed).orElseThrow()).satisfies(h -> {
             assertThat(h.warning()).isTrue();
-            assertThat(h.reason()).isEqualTo(Reasons.ASSIGN_FAILED);
+            assertThat(h.reason()).isEqualTo(Reason.AssignFailed);
         });
 
-        // a reason outside the vocabulary (or not a failure) becomes AssignFailed; the sentence stays
-        var odd = status.apply(agentSays(ReservationSync.State.Failed, "Kaputt", errno));
+        // no reason (or one that is not a failure) becomes AssignFailed; the sentence stays
+        var odd = status.apply(agentSays(ReservationSync.State.Failed, null, errno));
         assertThat(Conditions.find(odd.getConditions(), Conditions.STALLED).orElseThrow().getReason())
-                .isEqualTo(Reasons.ASSIGN_FAILED);
+                .isEqualTo(Reason.AssignFailed.name());
         assertThat(odd.getMessage()).contains(errno);
-        var notAFailure = status.apply(agentSays(ReservationSync.State.Failed, Reasons.READY, errno));
+        var notAFailure = status.apply(agentSays(ReservationSync.State.Failed, Reason.Ready, errno));
         assertThat(Conditions.find(notAFailure.getConditions(), Conditions.STALLED).orElseThrow().getReason())
-                .isEqualTo(Reasons.ASSIGN_FAILED);
+                .isEqualTo(Reason.AssignFailed.name());
 
         // no message of its own: the node's failing Ready condition tells why
-        var bare = agentSays(ReservationSync.State.Failed, Reasons.MDEV_CREATE_FAILED, null);
-        bare.setConditions(Conditions.set(new java.util.ArrayList<>(), Conditions.READY, false, Reasons.MDEV_CREATE_FAILED,
+        var bare = agentSays(ReservationSync.State.Failed, Reason.MdevCreateFailed, null);
+        bare.setConditions(Conditions.set(new java.util.ArrayList<>(), Conditions.READY, false, Reason.MdevCreateFailed,
                 "create of mdev 1b2c failed: ENOSPC (No space left on device)", 1L, T0));
         var fromNode = status.apply(bare);
         assertThat(fromNode.getMessage()).contains("ENOSPC");
         assertThat(Conditions.find(fromNode.getConditions(), Conditions.STALLED).orElseThrow().getReason())
-                .isEqualTo(Reasons.MDEV_CREATE_FAILED);
+                .isEqualTo(Reason.MdevCreateFailed.name());
 
         // Applying held up by a failed host write (the agent's reason says so) is Stalled as well
-        var host = status.apply(agentSays(ReservationSync.State.Applying, Reasons.DRIVER_BIND_FAILED,
+        var host = status.apply(agentSays(ReservationSync.State.Applying, Reason.DriverBindFailed,
                 "taking the queues from the host failed: write 0-255 to /sys/bus/ap/aqmask: EINVAL"));
         assertThat(host.getPhase()).isEqualTo(Phase.Applying);
         assertThat(condReason(host, Conditions.STALLED)).isEqualTo("True/DriverBindFailed");
         assertThat(host.getMessage()).contains("EINVAL");
 
         // the agent's newer states: Drifted (repaired) is Ready, Restoring is Applying
-        assertThat(status.apply(agentSays(ReservationSync.State.Drifted, Reasons.MDEV_CHANGED, "domain 1 unassigned by hand"))
+        assertThat(status.apply(agentSays(ReservationSync.State.Drifted, Reason.MdevChangedOutside, "domain 1 unassigned by hand"))
                 .getPhase()).isEqualTo(Phase.Ready);
-        var restoring = status.apply(agentSays(ReservationSync.State.Restoring, Reasons.RECOVERING_INTENT, null));
+        var restoring = status.apply(agentSays(ReservationSync.State.Restoring, Reason.RecoveringIntent, null));
         assertThat(restoring.getPhase()).isEqualTo(Phase.Applying);
         assertThat(condReason(restoring, Conditions.RECONCILING)).isEqualTo("True/RecoveringIntent");
     }
@@ -326,7 +326,7 @@ class ControllerPureTest {
         assertThat(s.getPhase()).isEqualTo(Phase.Conflict);
         assertThat(s.getMessage()).contains("ns/older");
         assertThat(Conditions.find(s.getConditions(), Conditions.CONFLICT).orElseThrow().getReason())
-                .isEqualTo(Reasons.MATRIX_CONFLICT);
+                .isEqualTo(Reason.MatrixConflict.name());
         assertThat(s.getQueues()).extracting(q -> q.getApqn() + "=" + q.getState()).containsExactly("05.0001=Conflict");
         assertThat(EventRecorder.headline(s).orElseThrow().warning()).isTrue();
     }
@@ -338,12 +338,12 @@ class ControllerPureTest {
         var s = ReservationStatusBuilder.fromDecision(r, "z1", plan(r).decision("ns/r"), in, false,
                 ReservationStatusBuilder.AgentReport.none(), T0);
         assertThat(Conditions.find(s.getConditions(), Conditions.STALLED).orElseThrow().getReason())
-                .isEqualTo(Reasons.FOREIGN_MDEV);
+                .isEqualTo(Reason.ForeignMdev.name());
         var missing = reservation("m", List.of(9), List.of(1));
         var s2 = ReservationStatusBuilder.fromDecision(missing, "z1", plan(missing).decision("ns/m"), in, false,
                 ReservationStatusBuilder.AgentReport.none(), T0);
         assertThat(Conditions.find(s2.getConditions(), Conditions.STALLED).orElseThrow().getReason())
-                .isEqualTo(Reasons.APQN_NOT_FOUND);
+                .isEqualTo(Reason.ApqnNotFound.name());
         assertThat(s2.getPhase()).isEqualTo(Phase.Pending);
     }
 

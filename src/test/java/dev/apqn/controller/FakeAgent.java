@@ -1,5 +1,7 @@
 package dev.apqn.controller;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.CardGeneration;
 import dev.apqn.ap.Matrix;
@@ -154,7 +156,7 @@ final class FakeAgent implements AutoCloseable {
             ReservationSync x = sync(m.getReservation(), m.getUuid(), f == null ? ReservationSync.State.Ready
                     : ReservationSync.State.Failed);
             if (f != null) {
-                x.setReason(f[0]);
+                x.setReason(Reason.parse(f[0]).orElseThrow());
                 x.setMessage(f[1]);
             }
             syncs.add(x);

@@ -12,7 +12,7 @@ import dev.apqn.e2e.E2eCluster.Kind;
 import dev.apqn.e2e.E2eCluster.SimNode;
 import dev.apqn.plan.OffHostClaim;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Event;
@@ -83,7 +83,7 @@ class LifecycleIT {
         cluster.awaitGone(ns, "payroll");
         cluster.assertBackToBoot(n);
         cluster.assertInvariant(n);
-        assertThat(cluster.events(ns, "payroll")).extracting(Event::getReason).contains(Reasons.READY, Reasons.RELEASED);
+        assertThat(cluster.events(ns, "payroll")).extracting(Event::getReason).contains(Reason.Ready.name(), Reason.Released.name());
     }
 
     /**
@@ -110,7 +110,7 @@ class LifecycleIT {
         assertThat(n.kernel.mdevUuids()).doesNotContain(uuid(r));
         assertThat(n.offHost()).as("kept off the host").contains(dev.apqn.ap.Apqn.of(4, 9));
         assertThat(cluster.claims(n, OffHostClaim.Kind.KEPT)).contains(dev.apqn.ap.Apqn.of(4, 9));
-        assertThat(cluster.events(ns, "old-hsm")).extracting(Event::getReason).contains(Reasons.RELEASED);
+        assertThat(cluster.events(ns, "old-hsm")).extracting(Event::getReason).contains(Reason.Released.name());
     }
 
     @ParameterizedTest
@@ -124,7 +124,7 @@ class LifecycleIT {
         r = cluster.create(r);
         var d = cluster.awaitPhase(ns, "tke", Phase.Degraded);
         assertThat(cond(d, Conditions.READY)).startsWith("False/");
-        assertThat(cond(d, Conditions.DEGRADED)).isEqualTo("True/" + Reasons.FILTERED_BY_KERNEL);
+        assertThat(cond(d, Conditions.DEGRADED)).isEqualTo("True/" + Reason.FilteredByKernel.name());
         assertThat(d.getStatus().getMessage()).contains("control domains " + outside).contains("outside the host configuration");
         assertThat(n.guestApqns(uuid(r))).as("the usage APQN still reaches the guest").containsExactly(dev.apqn.ap.Apqn.of(4, 3));
         cluster.awaitInvariant(n);
@@ -170,7 +170,7 @@ class LifecycleIT {
         if (kind == Kind.MASK) {
             var d = cluster.awaitPhase(ns, "outside", Phase.Degraded);
             assertThat(cond(d, Conditions.READY)).startsWith("False/");
-            assertThat(cond(d, Conditions.DEGRADED)).isEqualTo("True/" + Reasons.FILTERED_BY_KERNEL);
+            assertThat(cond(d, Conditions.DEGRADED)).isEqualTo("True/" + Reason.FilteredByKernel.name());
             assertThat(d.getStatus().getMessage()).contains("04.0010").contains("outside the host configuration");
             assertThat(n.kernel.mdevUuids()).as("the kernel took the assignment").contains(uuid(created));
             assertThat(n.kernel.mdevMatrix(uuid(created)).orElseThrow().apqns()).containsExactly(dev.apqn.ap.Apqn.of(4, outside));
@@ -214,8 +214,8 @@ class LifecycleIT {
         });
         var x = cluster.get(ns, name);
         assertThat(x.getStatus().getPhase()).isEqualTo(Phase.Pending);
-        assertThat(cond(x, Conditions.READY)).isEqualTo("False/" + Reasons.APQN_NOT_FOUND);
-        assertThat(cond(x, Conditions.STALLED)).isEqualTo("True/" + Reasons.APQN_NOT_FOUND);
+        assertThat(cond(x, Conditions.READY)).isEqualTo("False/" + Reason.ApqnNotFound.name());
+        assertThat(cond(x, Conditions.STALLED)).isEqualTo("True/" + Reason.ApqnNotFound.name());
         return x;
     }
 }

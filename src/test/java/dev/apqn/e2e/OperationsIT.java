@@ -13,7 +13,7 @@ import dev.apqn.controller.ReservationReconciler;
 import dev.apqn.e2e.E2eCluster.Kind;
 import dev.apqn.e2e.E2eCluster.SimNode;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.Event;
@@ -95,7 +95,7 @@ class OperationsIT {
         n.kernel.attachGuest(uuid(r), "vm-1");
         cluster.delete(ns, "vm");
         cluster.awaitPhase(ns, "vm", Phase.Releasing);
-        await().atMost(E2eCluster.WAIT).until(() -> cond(cluster.get(ns, "vm"), Conditions.IN_USE).equals("True/" + Reasons.GUEST_RUNNING));
+        await().atMost(E2eCluster.WAIT).until(() -> cond(cluster.get(ns, "vm"), Conditions.IN_USE).equals("True/" + Reason.GuestRunning.name()));
         var blocked = cluster.get(ns, "vm");
         assertThat(blocked.getMetadata().getFinalizers()).contains(ReservationReconciler.FINALIZER);
         assertThat(blocked.getStatus().getMessage()).contains("running guest");
@@ -146,7 +146,7 @@ class OperationsIT {
         cluster.admin.nodes().withName(n.name).delete();
         cluster.awaitGone(ns, "orphan");
         assertThat(cluster.events(ns, "orphan")).anySatisfy(e -> {
-            assertThat(e.getReason()).isEqualTo(Reasons.NODE_DELETED);
+            assertThat(e.getReason()).isEqualTo(Reason.NodeDeleted.name());
             assertThat(e.getType()).isEqualTo("Warning");
             assertThat(e.getMessage()).contains(n.name);
         });
@@ -159,7 +159,7 @@ class OperationsIT {
         String ns = cluster.namespace("noagent");
         cluster.create(explicit(ns, "waiting", n.name, List.of(5), List.of(1)));
         await().atMost(Duration.ofSeconds(20)).until(() -> cond(cluster.get(ns, "waiting"), Conditions.STALLED)
-                .equals("True/" + Reasons.AGENT_UNAVAILABLE));
+                .equals("True/" + Reason.AgentUnavailable.name()));
         assertThat(cluster.get(ns, "waiting").getStatus().getMessage()).contains(APNodeState.leaseName(n.name));
         assertThat(cluster.get(ns, "waiting").getStatus().getPhase()).isNotEqualTo(Phase.Ready);
 
@@ -170,7 +170,7 @@ class OperationsIT {
         // an agent that stops renewing its Lease (3 s) is reported after 3 Lease durations (+ recheck)
         cluster.stopAgent(n);
         await().atMost(Duration.ofSeconds(30)).until(() -> cond(cluster.get(ns, "waiting"), Conditions.STALLED)
-                .equals("True/" + Reasons.AGENT_UNAVAILABLE));
+                .equals("True/" + Reason.AgentUnavailable.name()));
         assertThat(cluster.get(ns, "waiting").getStatus().getMessage()).contains("stopped");
         cluster.restartAgent(n);
         await().atMost(E2eCluster.WAIT).until(() -> cond(cluster.get(ns, "waiting"), Conditions.STALLED).startsWith("False/")
@@ -183,7 +183,7 @@ class OperationsIT {
         String ns = cluster.namespace("events");
         cluster.create(explicit(ns, "quiet", n.name, List.of(6), List.of(11)));
         cluster.awaitPhase(ns, "quiet", Phase.Ready);
-        await().atMost(E2eCluster.WAIT).until(() -> cluster.events(ns, "quiet").stream().anyMatch(e -> Reasons.READY.equals(e.getReason())));
+        await().atMost(E2eCluster.WAIT).until(() -> cluster.events(ns, "quiet").stream().anyMatch(e -> Reason.Ready.name().equals(e.getReason())));
         int before = cluster.events(ns, "quiet").size();
         for (int i = 0; i < 5; i++) {
             int k = i;
@@ -193,7 +193,7 @@ class OperationsIT {
             });
         }
         await().during(CALM).atMost(CALM.plusSeconds(5)).until(() -> cluster.events(ns, "quiet").size() == before);
-        assertThat(cluster.events(ns, "quiet")).filteredOn(e -> Reasons.READY.equals(e.getReason())).hasSize(1)
+        assertThat(cluster.events(ns, "quiet")).filteredOn(e -> Reason.Ready.name().equals(e.getReason())).hasSize(1)
                 .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Normal"));
         assertThat(cluster.events(ns, "quiet")).extracting(Event::getType).doesNotContain("Warning");
     }

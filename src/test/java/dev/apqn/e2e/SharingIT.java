@@ -21,7 +21,7 @@ import dev.apqn.api.v1alpha1.SelectionSpec;
 import dev.apqn.e2e.E2eCluster.Kind;
 import dev.apqn.e2e.E2eCluster.SimNode;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -65,7 +65,7 @@ class SharingIT {
         cluster.awaitPhase(ns, "holder", Phase.Ready);
         var loser = cluster.create(explicit(ns, "loser", n.name, List.of(5), List.of(4, 5)));
         var c = cluster.awaitPhase(ns, "loser", Phase.Conflict);
-        assertThat(cond(c, Conditions.CONFLICT)).isEqualTo("True/" + Reasons.MATRIX_CONFLICT);
+        assertThat(cond(c, Conditions.CONFLICT)).isEqualTo("True/" + Reason.MatrixConflict.name());
         assertThat(c.getStatus().getMessage()).contains(ns + "/holder").contains("05.0004");
         assertThat(n.kernel.mdevUuids()).as("the loser gets no mdev").containsExactly(uuid(holder));
         assertThat(n.guestApqns(uuid(holder))).containsExactly(Apqn.of(5, 4));
@@ -201,14 +201,14 @@ class SharingIT {
         try {
             cluster.create(explicit(ns, "kept", n.name, List.of(5), List.of(4)));
             await().atMost(E2eCluster.WAIT).until(() -> cond(cluster.get(ns, "kept"), Conditions.STALLED)
-                    .equals("True/" + Reasons.KEPT_FOR_HOST));
+                    .equals("True/" + Reason.KeptForHost.name()));
             var kept = cluster.get(ns, "kept");
             assertThat(kept.getStatus().getPhase()).isNotEqualTo(Phase.Ready);
             assertThat(kept.getStatus().getMessage()).contains("05.0004").contains("kept for the host");
 
             cluster.create(explicit(other, "ungranted", n.name, List.of(4), List.of(7)));
             await().atMost(E2eCluster.WAIT).until(() -> cond(cluster.get(other, "ungranted"), Conditions.STALLED)
-                    .equals("True/" + Reasons.NOT_PERMITTED));
+                    .equals("True/" + Reason.NotPermitted.name()));
             var refused = cluster.get(other, "ungranted");
             assertThat(refused.getStatus().getPhase()).isNotEqualTo(Phase.Ready);
             assertThat(refused.getStatus().getMessage()).contains("namespace " + other).contains("04.0007");
@@ -234,7 +234,7 @@ class SharingIT {
         String ns = cluster.namespace("foreign");
         var wants = cluster.create(explicit(ns, "wants-foreign", n.name, List.of(6), List.of(10)));
         var c = cluster.awaitPhase(ns, "wants-foreign", Phase.Conflict);
-        assertThat(cond(c, Conditions.CONFLICT)).isEqualTo("True/" + Reasons.FOREIGN_MDEV);
+        assertThat(cond(c, Conditions.CONFLICT)).isEqualTo("True/" + Reason.ForeignMdev.name());
         assertThat(c.getStatus().getMessage()).contains(foreign);
 
         var mine = cluster.create(explicit(ns, "mine", n.name, List.of(4), List.of(3)));

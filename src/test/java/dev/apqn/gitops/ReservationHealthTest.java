@@ -8,7 +8,7 @@ import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.controller.AgentLiveness;
 import dev.apqn.controller.ReservationStatusBuilder;
 import dev.apqn.gitops.ArgoHealthScript.Health;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,7 +157,7 @@ class ReservationHealthTest {
         // the agent's entry for an mdev whose guest_matrix lacks an APQN (HostConverger's Degraded verdict)
         ReservationSync sync = node.state.getStatus().getReservations().get(0);
         sync.setState(ReservationSync.State.Degraded);
-        sync.setReason(Reasons.FILTERED_BY_KERNEL);
+        sync.setReason(Reason.FilteredByKernel);
         sync.setMessage("05.0006 is assigned but filtered out of guest_matrix");
         Health filtered = health.assess(node.writeStatus(r));
         assertThat(r.getStatus().getPhase()).hasToString("Degraded");

@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Matrix;
 import org.junit.jupiter.api.Test;
@@ -95,7 +97,7 @@ class ConflictTest {
         NodePlan p = plan(node, res("ns/explicit", 0, explicit("03.0001")),
                 res("ns/select", 1, ReservationRequest.Selection.of(1, 4)));
         Decision.Refused r = decision(p, "ns/explicit", Decision.Refused.class);
-        assertThat(r.reason()).isEqualTo(ReasonCode.ForeignMdev);
+        assertThat(r.reason()).isEqualTo(Reason.ForeignMdev);
         assertThat(r.message()).contains(foreign.toString());
         assertThat(allocated(p, "ns/select").matrix().adapters().get(3)).isFalse();
         assertThat(p.target().mdevs().values()).allSatisfy(m -> assertThat(m.matrix().overlaps(Matrix.of(ids(3), ids(1, 2)))).isFalse());

@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.Apqn;
 import dev.apqn.ap.Matrix;
@@ -31,7 +33,7 @@ class GrantTest {
         allocated(plan(NODE, p, res("ns/ok", 0, explicit("01.0001"))), "ns/ok");
         Decision.Refused r = decision(plan(NODE, p, res("ns/r", 0, explicit("01.0001", "01.0002"))), "ns/r",
                 Decision.Refused.class);
-        assertThat(r.reason()).isEqualTo(ReasonCode.NamespaceNotGranted);
+        assertThat(r.reason()).isEqualTo(Reason.NotPermitted);
         assertThat(r.apqns()).containsExactly(Apqn.parse("01.0002"));
         assertThat(r.message()).contains("APQNs 01.0001,02.0002");
     }
@@ -58,7 +60,7 @@ class GrantTest {
         assertThat(rp.matrix()).isEqualTo(Matrix.of(ids(2), ids(3)));
         Decision.Refused r = decision(plan(NODE, p, res("ns/two", 0, ReservationRequest.Selection.of(1, 2))), "ns/two",
                 Decision.Refused.class);
-        assertThat(r.reason()).isEqualTo(ReasonCode.NoCapacity);
+        assertThat(r.reason()).isEqualTo(Reason.InsufficientCapacity);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.Apqn;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +60,7 @@ class HostConfigurationTest {
         assertThat(allocated(p, "ns/r").matrix().apqns()).containsExactly(Apqn.parse("04.0003"));
         NodePlan q = plan(legacyNode().build(), res("ns/r", 0, explicit("04.000a")));
         Decision.Refused r = decision(q, "ns/r", Decision.Refused.class);
-        assertThat(r.reason()).isEqualTo(ReasonCode.NotOnNode);
+        assertThat(r.reason()).isEqualTo(Reason.ApqnNotFound);
         assertThat(r.apqns()).containsExactly(Apqn.parse("04.000a"));
         assertThat(r.message()).contains("04.000a").contains("host configuration").contains("before 6.0")
                 .contains("bound to vfio_ap").contains("EADDRNOTAVAIL").contains("mask-mode node with a 6.0+ kernel");
@@ -76,7 +78,7 @@ class HostConfigurationTest {
     void onAnOverrideNodeItIsRefusedWithWhyAndTheFix() {
         NodePlan p = plan(overrideNode().build(), res("ns/r", 0, explicit("04.0014")));
         Decision.Refused r = decision(p, "ns/r", Decision.Refused.class);
-        assertThat(r.reason()).isEqualTo(ReasonCode.NotOnNode);
+        assertThat(r.reason()).isEqualTo(Reason.ApqnNotFound);
         assertThat(r.message()).contains("04.0014").contains("host configuration").contains("driver_override")
                 .contains("EADDRNOTAVAIL").contains("mask-mode node with a 6.0+ kernel");
         assertThat(p.target().overrides()).isEmpty();

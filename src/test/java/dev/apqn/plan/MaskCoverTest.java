@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.Apqn;
 import org.junit.jupiter.api.Test;
@@ -86,7 +88,7 @@ class MaskCoverTest {
         PolicyView policy = PolicyView.none().keeping(Apqn.parse("02.0001"), Apqn.parse("01.0003"));
         NodePlan p = plan(node, policy, res("ns/r", 0, explicit("01.0001")));
         Decision.Refused d = decision(p, "ns/r", Decision.Refused.class);
-        assertThat(d.reason()).isEqualTo(ReasonCode.PolicyKept);
+        assertThat(d.reason()).isEqualTo(Reason.KeptForHost);
         assertThat(d.apqns()).containsExactlyElementsOf(apqns("01.0003", "02.0001"));
         assertThat(d.message()).contains("01.0003").contains("02.0001").contains("spec.apqns");
         assertThat(p.target().mdevs()).isEmpty();
@@ -98,7 +100,7 @@ class MaskCoverTest {
         NodeInput node = node(range(1, 3), range(1, 4)).build();
         NodePlan p = plan(node, PolicyView.none().keeping(Apqn.parse("01.0001")), res("ns/r", 0, explicit("01.0001")));
         Decision.Refused d = decision(p, "ns/r", Decision.Refused.class);
-        assertThat(d.reason()).isEqualTo(ReasonCode.PolicyKept);
+        assertThat(d.reason()).isEqualTo(Reason.KeptForHost);
         assertThat(d.message()).contains("01.0001");
     }
 

@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.Apqn;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +21,7 @@ class MaxIdTest {
             var req = new ReservationRequest.Explicit(apqns("04.0003"), ids(3, 16));
             NodePlan p = plan(node(range(1, 4), range(1, 8)).mode(mode).maxIds(63, 15).build(), res("ns/r", 0, req));
             Decision.Refused r = decision(p, "ns/r", Decision.Refused.class);
-            assertThat(r.reason()).isEqualTo(ReasonCode.NotOnNode);
+            assertThat(r.reason()).isEqualTo(Reason.ApqnNotFound);
             assertThat(r.message()).contains("spec.controlDomains 16").contains("maximum domain id 15")
                     .contains("ap_max_domain_id").contains("ENODEV").contains("choose adapters 0-63 and domains 0-15");
             assertThat(p.target().mdevs()).isEmpty();

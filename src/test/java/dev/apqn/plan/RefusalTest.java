@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.Apqn;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,7 +18,7 @@ class RefusalTest {
 
     static final NodeInput NODE = node(range(1, 3), range(1, 4)).build();
 
-    record Case(String name, PolicyView policy, ReservationRequest request, ReasonCode reason, String mentions) {
+    record Case(String name, PolicyView policy, ReservationRequest request, Reason reason, String mentions) {
         @Override
         public String toString() {
             return name;
@@ -26,19 +28,19 @@ class RefusalTest {
     static Stream<Case> cases() {
         PolicyView grants = PolicyView.none().withGrants(Map.of("team-a", new PolicyView.Grant(ids(1), range(1, 4))));
         return Stream.of(
-                new Case("namespace not granted at all", grants, explicit("01.0001"), ReasonCode.NamespaceNotGranted,
+                new Case("namespace not granted at all", grants, explicit("01.0001"), Reason.NotPermitted,
                         "spec.grants"),
                 new Case("namespace granted other adapters", PolicyView.none().withGrants(
                         Map.of("ns", new PolicyView.Grant(ids(2), range(1, 4)))), explicit("01.0001"),
-                        ReasonCode.NamespaceNotGranted, "01.0001"),
-                new Case("APQN not configured on the node", PolicyView.none(), explicit("09.0001"), ReasonCode.NotOnNode,
+                        Reason.NotPermitted, "01.0001"),
+                new Case("APQN not configured on the node", PolicyView.none(), explicit("09.0001"), Reason.ApqnNotFound,
                         "09.0001"),
                 new Case("APQNs that are not a rectangle", PolicyView.none(), explicit("01.0001", "02.0002"),
-                        ReasonCode.NotRectangle, "01.0002"),
+                        Reason.NotRectangle, "01.0002"),
                 new Case("empty request", PolicyView.none(), new ReservationRequest.Explicit(new java.util.TreeSet<>(), ApMask.none()),
-                        ReasonCode.InvalidRequest, "spec.apqns"),
+                        Reason.InvalidSpec, "spec.apqns"),
                 new Case("policy keeps the APQN", PolicyView.none().keeping(Apqn.parse("01.0001")), explicit("01.0001"),
-                        ReasonCode.PolicyKept, "spec.hostKeep"));
+                        Reason.KeptForHost, "spec.hostKeep"));
     }
 
     @ParameterizedTest(name = "{0}")

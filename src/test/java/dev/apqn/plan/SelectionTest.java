@@ -1,5 +1,7 @@
 package dev.apqn.plan;
 
+import dev.apqn.status.Reason;
+
 import dev.apqn.ap.ApCard;
 import dev.apqn.ap.ApMask;
 import dev.apqn.ap.Apqn;
@@ -101,7 +103,7 @@ class SelectionTest {
         NodePlan p = plan(mixedCards().build(), res("ns/sel", 0,
                 new ReservationRequest.Selection(2, 1, Set.of(CardGeneration.CEX7), Set.of(), ApMask.none())));
         Decision.Refused r = decision(p, "ns/sel", Decision.Refused.class);
-        assertThat(r.reason()).isEqualTo(ReasonCode.NoCapacity);
+        assertThat(r.reason()).isEqualTo(Reason.InsufficientCapacity);
         assertThat(r.message()).contains("spec.select 2 adapters x 1 domains").contains("CEX7");
     }
 

@@ -4,6 +4,7 @@ import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.events.EventRecorder;
 import dev.apqn.status.Conditions;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -34,7 +35,8 @@ final class AgentEvents {
         for (Condition c : desired.getConditions() == null ? List.<Condition>of() : desired.getConditions()) {
             if (!Conditions.READY.equals(c.getType()) && Conditions.TRUE.equals(c.getStatus())
                     && !Conditions.isTrue(before, c.getType())) {
-                recorder.emit(obj, true, c.getReason(), NodeStatusBuilder.cut(c.getMessage()));
+                // our conditions only carry reasons of the vocabulary (Conditions.set takes a Reason)
+                Reason.parse(c.getReason()).ifPresent(reason -> recorder.emit(obj, true, reason, NodeStatusBuilder.cut(c.getMessage())));
             }
         }
     }

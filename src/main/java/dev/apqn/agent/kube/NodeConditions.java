@@ -3,7 +3,7 @@ package dev.apqn.agent.kube;
 import dev.apqn.agent.ConvergeReport;
 import dev.apqn.agent.SyncState;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +24,11 @@ final class NodeConditions {
         Long gen = o.observedGeneration();
         List<Condition> c = previous == null ? new ArrayList<>() : new ArrayList<>(previous);
         if (o.report().isEmpty()) {
-            c = Conditions.set(c, Conditions.READY, Conditions.UNKNOWN, Reasons.PLANNING,
+            c = Conditions.set(c, Conditions.READY, Conditions.UNKNOWN, Reason.Planning,
                     "spec has no host edits yet: the controller has not planned this node", gen, now);
             for (String type : List.of(Conditions.DEGRADED, Conditions.DRIFTED, Conditions.RESTORING, Conditions.PLAN_STALE,
                     Conditions.IN_USE)) {
-                c = Conditions.set(c, type, false, Reasons.AS_EXPECTED, "", gen, now);
+                c = Conditions.set(c, type, false, Reason.AsExpected, "", gen, now);
             }
             return c;
         }
@@ -36,46 +36,46 @@ final class NodeConditions {
         var mdevs = r.mdevs().values();
         // Ready: the node matches spec
         if (r.converged() && r.unaccounted().isEmpty()) {
-            c = Conditions.set(c, Conditions.READY, true, Reasons.READY, "", gen, now);
+            c = Conditions.set(c, Conditions.READY, true, Reason.Ready, "", gen, now);
         } else {
             String why = firstProblem(r);
             c = Conditions.set(c, Conditions.READY, false, readyReason(r), why, gen, now);
         }
         // Degraded: the kernel filters, or a write was refused
         List<String> degraded = new ArrayList<>();
-        String degradedReason = Reasons.FILTERED_BY_KERNEL;
+        Reason degradedReason = Reason.FilteredByKernel;
         for (var m : mdevs) {
             if (m.state() == SyncState.DEGRADED) {
                 degraded.add(m.owner() + ": " + m.reason());
             } else if (m.state() == SyncState.FAILED) {
                 degraded.add(m.owner() + ": " + m.reason());
-                degradedReason = Reasons.ASSIGN_FAILED;
+                degradedReason = Reason.AssignFailed;
             }
         }
         if (r.hostEdits() == SyncState.FAILED) {
             degraded.add(0, "host edits: " + r.hostEditsReason());
-            degradedReason = Reasons.DRIVER_BIND_FAILED;
+            degradedReason = Reason.DriverBindFailed;
         }
         if (!r.unaccounted().isEmpty()) {
             degraded.add("off the host because of the operator without a claim: " + r.unaccounted());
         }
-        c = degraded.isEmpty() ? Conditions.set(c, Conditions.DEGRADED, false, Reasons.AS_EXPECTED, "", gen, now)
+        c = degraded.isEmpty() ? Conditions.set(c, Conditions.DEGRADED, false, Reason.AsExpected, "", gen, now)
                 : Conditions.set(c, Conditions.DEGRADED, true, degradedReason, NodeStatusBuilder.cut(String.join("; ", degraded)), gen, now);
         // Drifted: hand edits found (and repaired) by this converge
         if (r.drifts().isEmpty()) {
-            c = Conditions.set(c, Conditions.DRIFTED, false, Reasons.AS_EXPECTED, "", gen, now);
+            c = Conditions.set(c, Conditions.DRIFTED, false, Reason.AsExpected, "", gen, now);
         } else {
             String all = String.join("; ", r.drifts());
-            String reason = all.contains("mask") || all.contains("driver_override") ? Reasons.MASK_CHANGED
-                    : all.contains("removed by hand") ? Reasons.MDEV_VANISHED : Reasons.MDEV_CHANGED;
+            Reason reason = all.contains("mask") || all.contains("driver_override") ? Reason.MaskChangedOutside
+                    : all.contains("removed by hand") ? Reason.MdevVanished : Reason.MdevChangedOutside;
             c = Conditions.set(c, Conditions.DRIFTED, true, reason, NodeStatusBuilder.cut(all + "; the operator's part is repaired"), gen, now);
         }
         // Restoring: the node rebooted (or intents are being recovered)
         boolean restoring = r.restoring() || r.hostEdits() == SyncState.RESTORING
                 || mdevs.stream().anyMatch(m -> m.state() == SyncState.RESTORING);
-        c = restoring ? Conditions.set(c, Conditions.RESTORING, true, Reasons.RECOVERING_INTENT,
+        c = restoring ? Conditions.set(c, Conditions.RESTORING, true, Reason.RecoveringIntent,
                 RESTORING_MESSAGE, gen, now)
-                : Conditions.set(c, Conditions.RESTORING, false, Reasons.AS_EXPECTED, "", gen, now);
+                : Conditions.set(c, Conditions.RESTORING, false, Reason.AsExpected, "", gen, now);
         // PlanStale
         List<String> stale = new ArrayList<>();
         if (r.hostEdits() == SyncState.PLAN_STALE) {
@@ -83,43 +83,43 @@ final class NodeConditions {
         }
         mdevs.stream().filter(m -> m.state() == SyncState.PLAN_STALE && !m.reason().equals(r.hostEditsReason()))
                 .forEach(m -> stale.add(m.owner() + ": " + m.reason()));
-        c = stale.isEmpty() ? Conditions.set(c, Conditions.PLAN_STALE, false, Reasons.AS_EXPECTED, "", gen, now)
+        c = stale.isEmpty() ? Conditions.set(c, Conditions.PLAN_STALE, false, Reason.AsExpected, "", gen, now)
                 : Conditions.set(c, Conditions.PLAN_STALE, true, String.join(" ", stale).contains("driver_override")
-                ? Reasons.NODE_MODE_CHANGED : Reasons.INVENTORY_CHANGED, NodeStatusBuilder.cut(String.join("; ", stale)), gen, now);
+                ? Reason.NodeModeChanged : Reason.InventoryChanged, NodeStatusBuilder.cut(String.join("; ", stale)), gen, now);
         // InUse: a running guest blocks a release
         List<String> inUse = new ArrayList<>();
         mdevs.stream().filter(m -> m.state() == SyncState.IN_USE).forEach(m -> inUse.add(m.owner() + ": " + m.reason()));
         if (r.hostEdits() == SyncState.IN_USE) {
             inUse.add("host edits: " + r.hostEditsReason());
         }
-        c = inUse.isEmpty() ? Conditions.set(c, Conditions.IN_USE, false, Reasons.AS_EXPECTED, "", gen, now)
-                : Conditions.set(c, Conditions.IN_USE, true, Reasons.GUEST_RUNNING, NodeStatusBuilder.cut(String.join("; ", inUse)), gen, now);
+        c = inUse.isEmpty() ? Conditions.set(c, Conditions.IN_USE, false, Reason.AsExpected, "", gen, now)
+                : Conditions.set(c, Conditions.IN_USE, true, Reason.GuestRunning, NodeStatusBuilder.cut(String.join("; ", inUse)), gen, now);
         return c;
     }
 
-    static String readyReason(ConvergeReport r) {
+    static Reason readyReason(ConvergeReport r) {
         if (r.hostEdits() == SyncState.PLAN_STALE || r.mdevs().values().stream().anyMatch(m -> m.state() == SyncState.PLAN_STALE)) {
-            return Reasons.INVENTORY_CHANGED;
+            return Reason.InventoryChanged;
         }
         if (r.restoring()) {
-            return Reasons.RECOVERING_INTENT;
+            return Reason.RecoveringIntent;
         }
         if (r.hostEdits() == SyncState.IN_USE || r.mdevs().values().stream().anyMatch(m -> m.state() == SyncState.IN_USE)) {
-            return Reasons.GUEST_RUNNING;
+            return Reason.GuestRunning;
         }
         if (r.mdevs().values().stream().anyMatch(m -> m.state() == SyncState.DEGRADED)) {
-            return Reasons.FILTERED_BY_KERNEL;
+            return Reason.FilteredByKernel;
         }
         if (r.hostEdits() == SyncState.FAILED) {
-            return Reasons.DRIVER_BIND_FAILED;
+            return Reason.DriverBindFailed;
         }
         if (r.mdevs().values().stream().anyMatch(m -> m.state() == SyncState.FAILED)) {
-            return Reasons.ASSIGN_FAILED;
+            return Reason.AssignFailed;
         }
         if (r.mdevs().values().stream().anyMatch(m -> !m.wanted())) {
-            return Reasons.RELEASING;
+            return Reason.Releasing;
         }
-        return Reasons.APPLYING;
+        return Reason.Applying;
     }
 
     static String firstProblem(ConvergeReport r) {

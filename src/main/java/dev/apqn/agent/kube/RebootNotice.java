@@ -3,7 +3,7 @@ package dev.apqn.agent.kube;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 import dev.apqn.agent.IntentLedger;
@@ -42,7 +42,7 @@ final class RebootNotice {
         for (ReservationSync r : out.getReservations()) {
             if (r.getState() != null && HELD.contains(r.getState())) {
                 r.setState(ReservationSync.State.Restoring);
-                r.setReason(Reasons.RECOVERING_INTENT);
+                r.setReason(Reason.RecoveringIntent);
                 r.setMessage("the node rebooted (its kernel has a new boot id): re-creating the mdev and host edits");
                 r.setLastTransitionTime(now);
                 any = true;
@@ -51,7 +51,7 @@ final class RebootNotice {
         if (!any) {
             return null;
         }
-        out.setConditions(Conditions.set(out.getConditions(), Conditions.RESTORING, true, Reasons.RECOVERING_INTENT,
+        out.setConditions(Conditions.set(out.getConditions(), Conditions.RESTORING, true, Reason.RecoveringIntent,
                 NodeConditions.RESTORING_MESSAGE, out.getObservedGeneration(), now));
         return out;
     }

@@ -7,7 +7,7 @@ import dev.apqn.api.v1alpha1.MdevStatus;
 import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.OffHostClaim;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +41,7 @@ final class ReservationSyncs {
             var x = new ReservationSync();
             x.setReservation(m.owner());
             x.setMdevUuid(m.uuid().toString());
-            String reason;
+            Reason reason;
             ReservationSync.State state;
             String message = m.reason();
             if (!m.wanted()) {
@@ -51,22 +51,22 @@ final class ReservationSyncs {
                     default -> ReservationSync.State.Releasing;
                 };
                 reason = switch (m.state()) {
-                    case IN_USE -> Reasons.GUEST_RUNNING;
-                    case FAILED -> Reasons.ASSIGN_FAILED;
-                    default -> Reasons.RELEASING;
+                    case IN_USE -> Reason.GuestRunning;
+                    case FAILED -> Reason.AssignFailed;
+                    default -> Reason.Releasing;
                 };
             } else {
                 switch (m.state()) {
                     case READY -> {
                         state = hostBlocks(r) ? ReservationSync.State.Applying : ReservationSync.State.Ready;
-                        reason = state == ReservationSync.State.Ready ? Reasons.READY : hostReason(r);
+                        reason = state == ReservationSync.State.Ready ? Reason.Ready : hostReason(r);
                         message = state == ReservationSync.State.Ready ? takeoverNote(o, m.owner()) : r.hostEditsReason();
                     }
                     case DRIFTED -> {
                         // repaired in this converge: the guest has its APQNs again (the next pass reports Ready)
                         state = hostBlocks(r) ? ReservationSync.State.Applying : ReservationSync.State.Drifted;
                         reason = state == ReservationSync.State.Drifted
-                                ? m.reason().contains("removed by hand") ? Reasons.MDEV_VANISHED : Reasons.MDEV_CHANGED
+                                ? m.reason().contains("removed by hand") ? Reason.MdevVanished : Reason.MdevChangedOutside
                                 : hostReason(r);
                         message = state == ReservationSync.State.Drifted ? m.reason() : r.hostEditsReason();
                     }
@@ -74,27 +74,27 @@ final class ReservationSyncs {
                         state = ReservationSync.State.Applying;
                         // a refused host write (e.g. aqmask EBUSY) holds the mdev back: say so, as for READY,
                         // so the controller reports the reservation Stalled, not Reconciling
-                        reason = hostBlocks(r) ? hostReason(r) : Reasons.APPLYING;
+                        reason = hostBlocks(r) ? hostReason(r) : Reason.Applying;
                     }
                     case RESTORING -> {
                         state = ReservationSync.State.Restoring;
-                        reason = Reasons.RECOVERING_INTENT;
+                        reason = Reason.RecoveringIntent;
                     }
                     case DEGRADED -> {
                         state = ReservationSync.State.Degraded;
-                        reason = Reasons.FILTERED_BY_KERNEL;
+                        reason = Reason.FilteredByKernel;
                     }
                     case IN_USE -> {
                         state = ReservationSync.State.InUse;
-                        reason = Reasons.GUEST_RUNNING;
+                        reason = Reason.GuestRunning;
                     }
                     case PLAN_STALE -> {
                         state = ReservationSync.State.PlanStale;
-                        reason = m.reason().contains("driver_override") ? Reasons.NODE_MODE_CHANGED : Reasons.INVENTORY_CHANGED;
+                        reason = m.reason().contains("driver_override") ? Reason.NodeModeChanged : Reason.InventoryChanged;
                     }
                     case FAILED -> {
                         state = ReservationSync.State.Failed;
-                        reason = Reasons.ASSIGN_FAILED;
+                        reason = Reason.AssignFailed;
                     }
                     default -> throw new IllegalStateException(m.state().toString());
                 }
@@ -126,14 +126,14 @@ final class ReservationSyncs {
             ReservationSync p = prev.get(res);
             if (keptOnly.contains(res) && r.hostEdits() == SyncState.READY) {
                 x.setState(ReservationSync.State.Released);
-                x.setReason(Reasons.RELEASED);
+                x.setReason(Reason.Released);
                 x.setMessage("mdev removed; its queues stay off the host (releasePolicy Keep)");
             } else if (claimants.contains(res)) {
                 // claims without an mdev: collateral or kept queues only
                 boolean ready = r.hostEdits() == SyncState.READY;
                 x.setState(ready ? ReservationSync.State.Ready : r.hostEdits() == SyncState.RESTORING
                         ? ReservationSync.State.Restoring : ReservationSync.State.Applying);
-                x.setReason(ready ? Reasons.READY : hostReason(r));
+                x.setReason(ready ? Reason.Ready : hostReason(r));
                 x.setMessage(ready ? null : NodeStatusBuilder.emptyToNull(NodeStatusBuilder.cut(r.hostEditsReason())));
             } else if (r.hostEdits() == SyncState.READY) {
                 // nothing of it left on the node and the host has its queues back. Reported Released while
@@ -143,11 +143,11 @@ final class ReservationSyncs {
                     continue;
                 }
                 x.setState(ReservationSync.State.Released);
-                x.setReason(Reasons.RELEASED);
+                x.setReason(Reason.Released);
             } else {
                 boolean held = r.hostEdits() == SyncState.IN_USE;
                 x.setState(held ? ReservationSync.State.InUse : ReservationSync.State.Releasing);
-                x.setReason(held ? Reasons.GUEST_RUNNING : Reasons.RELEASING);
+                x.setReason(held ? Reason.GuestRunning : Reason.Releasing);
                 x.setMessage(NodeStatusBuilder.emptyToNull(NodeStatusBuilder.cut(r.hostEditsReason())));
             }
             out.put(res, x);
@@ -167,13 +167,13 @@ final class ReservationSyncs {
         return r.hostEdits() == SyncState.PLAN_STALE || r.hostEdits() == SyncState.FAILED;
     }
 
-    static String hostReason(ConvergeReport r) {
+    static Reason hostReason(ConvergeReport r) {
         return switch (r.hostEdits()) {
-            case PLAN_STALE -> r.hostEditsReason().contains("driver_override") ? Reasons.NODE_MODE_CHANGED : Reasons.INVENTORY_CHANGED;
-            case FAILED -> Reasons.DRIVER_BIND_FAILED;
-            case IN_USE -> Reasons.GUEST_RUNNING;
-            case RESTORING -> Reasons.RECOVERING_INTENT;
-            default -> Reasons.APPLYING;
+            case PLAN_STALE -> r.hostEditsReason().contains("driver_override") ? Reason.NodeModeChanged : Reason.InventoryChanged;
+            case FAILED -> Reason.DriverBindFailed;
+            case IN_USE -> Reason.GuestRunning;
+            case RESTORING -> Reason.RecoveringIntent;
+            default -> Reason.Applying;
         };
     }
 

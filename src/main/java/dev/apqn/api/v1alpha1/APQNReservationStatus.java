@@ -22,7 +22,7 @@ public class APQNReservationStatus {
     @JsonPropertyDescription(Docs.CONDITIONS + " Ready: every APQN is in the mdev's guest_matrix. Reconciling and"
             + " Stalled: the kstatus pair (work in progress; cannot progress without a change). Conflict: another"
             + " reservation, a foreign mdev or a policy holds the APQNs. Degraded: the kernel filters some APQNs out."
-            + " Reasons come from a fixed vocabulary (dev.apqn.status.Reasons).")
+            + " Reasons come from a fixed vocabulary (dev.apqn.status.Reason).")
     @ListType(value = "map", keys = "type")
     private List<Condition> conditions;
 

@@ -1,5 +1,7 @@
 package dev.apqn.api.v1alpha1;
 
+import dev.apqn.status.Reason;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -41,8 +43,8 @@ public class ReservationSync {
     @JsonPropertyDescription("The spec.hostEdits.hash the agent last applied for this reservation.")
     private String appliedHash;
 
-    @JsonPropertyDescription("A reason from the fixed vocabulary (dev.apqn.status.Reasons).")
-    private String reason;
+    @JsonPropertyDescription("A reason from the fixed vocabulary (dev.apqn.status.Reason).")
+    private Reason reason;
 
     @JsonPropertyDescription("Human-readable detail, e.g. the kernel error of a failed write.")
     private String message;
@@ -88,11 +90,11 @@ public class ReservationSync {
         this.appliedHash = appliedHash;
     }
 
-    public String getReason() {
+    public Reason getReason() {
         return reason;
     }
 
-    public void setReason(String reason) {
+    public void setReason(Reason reason) {
         this.reason = reason;
     }
 

@@ -29,7 +29,7 @@ import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.MdevTarget;
 import dev.apqn.plan.OwnershipMode;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import dev.apqn.testing.LocalControlPlane;
 import dev.apqn.testing.WithKubeApiServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -221,7 +221,7 @@ class NodeAgentIT {
                     .findFirst().orElseThrow();
             var c = Conditions.find(drifted.getStatus().getConditions(), Conditions.DRIFTED).orElseThrow();
             System.out.println("Drifted: " + c.getReason() + ": " + c.getMessage());
-            assertThat(c.getReason()).isIn(Reasons.MASK_CHANGED, Reasons.MDEV_CHANGED);
+            assertThat(c.getReason()).isIn(Reason.MaskChangedOutside.name(), Reason.MdevChangedOutside.name());
             assertThat(c.getMessage()).contains("aqmask bits 6");
             // the reservation itself is reported Drifted (repaired) for the pass that found it, then Ready again
             await().atMost(WAIT).until(() -> rec.any(x -> syncIs(x, r.owner(), ReservationSync.State.Drifted)));
@@ -231,7 +231,7 @@ class NodeAgentIT {
         // the story is told as a Warning event on the node state (recorded under the agent's RBAC)
         await().atMost(WAIT).until(() -> admin.v1().events().inNamespace(AgentEvents.NAMESPACE).list().getItems().stream()
                 .anyMatch(e -> r.node().equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
-                        && Reasons.MASK_CHANGED.equals(e.getReason())));
+                        && Reason.MaskChangedOutside.name().equals(e.getReason())));
     }
 
     @Test
@@ -276,7 +276,7 @@ class NodeAgentIT {
             var restoring = rec.seen.stream().filter(x -> x.getStatus() != null && condition(x, Conditions.RESTORING, "True"))
                     .findFirst().orElseThrow();
             assertThat(Conditions.find(restoring.getStatus().getConditions(), Conditions.RESTORING).orElseThrow().getReason())
-                    .isEqualTo(Reasons.RECOVERING_INTENT);
+                    .isEqualTo(Reason.RecoveringIntent.name());
             awaitState(admin, r.node(), x -> condition(x, Conditions.RESTORING, "False") && condition(x, Conditions.READY, "True")
                     && syncIs(x, r.owner(), ReservationSync.State.Ready));
             // the reservation itself went through Restoring (announced before anything was re-created)
@@ -292,7 +292,7 @@ class NodeAgentIT {
         writeSpec(admin, r.node(), HostTarget.empty(OwnershipMode.MASKS, r.target().inventoryGeneration()));
         APNodeState s = awaitState(admin, r.node(), x -> syncIs(x, r.owner(), ReservationSync.State.InUse)
                 && condition(x, Conditions.IN_USE, "True"));
-        assertThat(sync(s, r.owner()).orElseThrow().getReason()).isEqualTo(Reasons.GUEST_RUNNING);
+        assertThat(sync(s, r.owner()).orElseThrow().getReason()).isEqualTo(Reason.GuestRunning);
         assertThat(condition(s, Conditions.READY, "False")).isTrue();
         assertThat(r.kernel().mdevUuids()).containsExactly(r.uuid().toString());
         assertThat(r.kernel().guestView("vm-1").orElseThrow().apqns()).contains(Apqn.of(5, 4), Apqn.of(5, 6));

@@ -20,7 +20,7 @@ import dev.apqn.controller.RangeLists;
 import dev.apqn.plan.HostTarget;
 import dev.apqn.plan.OwnershipMode;
 import dev.apqn.status.Conditions;
-import dev.apqn.status.Reasons;
+import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -134,7 +134,7 @@ class NodeStatusBuilderTest {
                 "the matrix of mdev " + u + " was changed by hand; repaired", Optional.empty(), Optional.empty());
         ReservationSync d = syncOf(report(SyncState.READY, drifted), "ns/a");
         assertThat(d.getState()).isEqualTo(ReservationSync.State.Drifted);
-        assertThat(d.getReason()).isEqualTo(Reasons.MDEV_CHANGED);
+        assertThat(d.getReason()).isEqualTo(Reason.MdevChangedOutside);
         assertThat(d.getMessage()).contains("changed by hand");
         assertThat(d.getAppliedHash()).isEqualTo("h1");
 
@@ -142,7 +142,7 @@ class NodeStatusBuilderTest {
                 Optional.empty(), Optional.empty());
         ReservationSync r = syncOf(report(SyncState.RESTORING, restoring), "ns/a");
         assertThat(r.getState()).isEqualTo(ReservationSync.State.Restoring);
-        assertThat(r.getReason()).isEqualTo(Reasons.RECOVERING_INTENT);
+        assertThat(r.getReason()).isEqualTo(Reason.RecoveringIntent);
         assertThat(r.getAppliedHash()).isNull();
     }
 
@@ -186,11 +186,11 @@ class NodeStatusBuilderTest {
         ReservationSync refused = syncOf(report(SyncState.FAILED, waiting), "ns/a");
         assertThat(refused.getState()).isEqualTo(ReservationSync.State.Applying);
         assertThat(refused.getReason()).as("the controller's cue for Stalled (ReservationStatusBuilder.failed)")
-                .isEqualTo(Reasons.DRIVER_BIND_FAILED);
+                .isEqualTo(Reason.DriverBindFailed);
         assertThat(refused.getMessage()).contains("EBUSY");
 
         ReservationSync progressing = syncOf(report(SyncState.READY, waiting), "ns/a");
-        assertThat(progressing.getReason()).as("nothing refused: plain progress").isEqualTo(Reasons.APPLYING);
+        assertThat(progressing.getReason()).as("nothing refused: plain progress").isEqualTo(Reason.Applying);
     }
 
     /** Every other adapter and every other domain off the host (foreign mask bits): the most fragmented mask pattern. */
