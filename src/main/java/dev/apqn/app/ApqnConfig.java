@@ -100,6 +100,15 @@ public interface ApqnConfig {
         @ConfigDoc("time between two polls of a `wait-bounded` drain")
         @WithDefault("100ms")
         Duration drainPoll();
+
+        Dra dra();
+    }
+
+    interface Dra {
+        @ConfigDoc("Dynamic Resource Allocation: publish this node's Ready reservations as `apqn.dev` ResourceSlices"
+                + " (resource.k8s.io/v1) and serve the kubelet plugin")
+        @WithDefault("false")
+        boolean enabled();
     }
 
     interface Controller {
