@@ -55,6 +55,9 @@ import java.util.function.Consumer;
  *       (the controller creates it; the agent waits for it).</li>
  *   <li>A spec without {@code hostEdits} (not planned yet) is not executed: the agent only reports
  *       the inventory the controller plans against, and leaves what its ledger owns alone.</li>
+ *   <li>With {@link #publishingResourceSlices()} ({@code apqn.agent.dra.enabled}), after the status it
+ *       publishes its node's {@code apqn.dev} ResourceSlices: one device per reservation it reports Ready
+ *       ({@link dev.apqn.dra.ResourceSlicePublisher}; no write while they are unchanged).</li>
  *   <li>Metrics: each converge (report, duration), each status built and each failed pass go to the
  *       runtime's {@link AgentMetricsSink} ({@link AgentRuntime#withMetrics}; no-op by default).</li>
  * </ul>

@@ -203,6 +203,9 @@ class ResourceSlicesIT {
             assertAllocations(n, signer);
         } finally {
             scheduler.destroy();
+            admin.pods().inNamespace(ns).withName("guest").delete();
+            admin.pods().inNamespace(ns).withName("waits").delete();
+            admin.nodes().withName(n.name()).delete();
         }
     }
 
