@@ -1,36 +1,26 @@
 package dev.apqn.dra;
 
 /**
- * The names of the operator's Dynamic Resource Allocation driver, shared by the ResourceSlice
- * publisher, the kubelet plugin and the chart: the driver name, and the attributes of each published
- * device (one per Ready reservation). Attributes are written without a domain, so they belong to the
- * driver's domain and a CEL selector reads them as {@code device.attributes["apqn.dev"].<name>}.
+ * The names of our Dynamic Resource Allocation driver (issue 11, docs/dra.md), shared by the
+ * ResourceSlice publisher and the kubelet plugin. A device is one Ready reservation's mdev, named by
+ * its UUID in lower case; its attributes live under the domain {@link #NAME}, so a CEL selector reads
+ * {@code device.attributes["apqn.dev"].reservationName}.
  */
 public final class DraDriver {
 
-    /** The driver name (also the DeviceClass name and the attributes' domain). */
+    /** The driver name (ResourceSlice spec.driver, DeviceClass selector, kubelet plugin name). */
     public static final String NAME = "apqn.dev";
 
-    /** The reservation's namespace (string). */
-    public static final String RESERVATION_NAMESPACE = "reservationNamespace";
-    /** The reservation's name (string). */
-    public static final String RESERVATION_NAME = "reservationName";
-    /** The mdev UUID, lower case (string). */
-    public static final String MDEV_UUID = "mdevUUID";
-    /** The mdev's APQNs, sorted, comma-separated, e.g. {@code 05.0004,05.0006} (string). */
-    public static final String APQNS = "apqns";
-    /** How many APQNs the mdev has (int). */
-    public static final String APQN_COUNT = "apqnCount";
-    /** The mdev's adapters, hex, comma-separated, e.g. {@code 05,06} (string). */
-    public static final String ADAPTERS = "adapters";
-    /** The mdev's usage domains, hex, comma-separated, e.g. {@code 0004,0006} (string). */
-    public static final String DOMAINS = "domains";
-    /** The mdev's control domains, hex, comma-separated, may be empty (string). */
-    public static final String CONTROL_DOMAINS = "controlDomains";
-    /** The distinct card generations of the adapters, e.g. {@code CEX8} (string). */
-    public static final String GENERATIONS = "generations";
-    /** The distinct card modes of the adapters: {@code ep11}, {@code cca}, {@code accel} (string). */
-    public static final String MODES = "modes";
+    public static final String ATTR_RESERVATION_NAMESPACE = "reservationNamespace";
+    public static final String ATTR_RESERVATION_NAME = "reservationName";
+    public static final String ATTR_MDEV_UUID = "mdevUUID";
+    public static final String ATTR_APQNS = "apqns";
+    public static final String ATTR_APQN_COUNT = "apqnCount";
+    public static final String ATTR_ADAPTERS = "adapters";
+    public static final String ATTR_DOMAINS = "domains";
+    public static final String ATTR_CONTROL_DOMAINS = "controlDomains";
+    public static final String ATTR_GENERATIONS = "generations";
+    public static final String ATTR_MODES = "modes";
 
     private DraDriver() {
     }

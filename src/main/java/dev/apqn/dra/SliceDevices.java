@@ -65,17 +65,17 @@ public final class SliceDevices {
     static Device device(String reservation, UUID uuid, Matrix matrix, ApInventory inventory) {
         int slash = reservation.indexOf('/');
         Map<String, DeviceAttribute> a = new TreeMap<>();
-        putString(a, DraDriver.RESERVATION_NAMESPACE, slash < 0 ? "" : reservation.substring(0, slash));
-        putString(a, DraDriver.RESERVATION_NAME, reservation.substring(slash + 1));
-        putString(a, DraDriver.MDEV_UUID, uuid.toString().toLowerCase(Locale.ROOT));
+        putString(a, DraDriver.ATTR_RESERVATION_NAMESPACE, slash < 0 ? "" : reservation.substring(0, slash));
+        putString(a, DraDriver.ATTR_RESERVATION_NAME, reservation.substring(slash + 1));
+        putString(a, DraDriver.ATTR_MDEV_UUID, uuid.toString().toLowerCase(Locale.ROOT));
         List<Apqn> apqns = matrix.apqns();
-        putString(a, DraDriver.APQNS, apqns.stream().sorted().map(Apqn::toString).collect(Collectors.joining(",")));
+        putString(a, DraDriver.ATTR_APQNS, apqns.stream().sorted().map(Apqn::toString).collect(Collectors.joining(",")));
         var count = new DeviceAttribute();
         count.setInt((long) apqns.size());
-        a.put(DraDriver.APQN_COUNT, count);
-        putString(a, DraDriver.ADAPTERS, hex(matrix.adapters(), "%02x"));
-        putString(a, DraDriver.DOMAINS, hex(matrix.domains(), "%04x"));
-        putString(a, DraDriver.CONTROL_DOMAINS, hex(matrix.controlDomains(), "%04x"));
+        a.put(DraDriver.ATTR_APQN_COUNT, count);
+        putString(a, DraDriver.ATTR_ADAPTERS, hex(matrix.adapters(), "%02x"));
+        putString(a, DraDriver.ATTR_DOMAINS, hex(matrix.domains(), "%04x"));
+        putString(a, DraDriver.ATTR_CONTROL_DOMAINS, hex(matrix.controlDomains(), "%04x"));
         TreeSet<String> generations = new TreeSet<>();
         TreeSet<String> modes = new TreeSet<>();
         matrix.adapters().ids().forEach(id -> {
@@ -85,8 +85,8 @@ public final class SliceDevices {
                 modeName(card.mode()).ifPresent(modes::add);
             }
         });
-        putString(a, DraDriver.GENERATIONS, String.join(",", generations));
-        putString(a, DraDriver.MODES, String.join(",", modes));
+        putString(a, DraDriver.ATTR_GENERATIONS, String.join(",", generations));
+        putString(a, DraDriver.ATTR_MODES, String.join(",", modes));
         var d = new Device();
         d.setName(uuid.toString().toLowerCase(Locale.ROOT));
         d.setAttributes(a);

@@ -51,15 +51,15 @@ class SliceDevicesTest {
         Device d = SliceDevices.device("team/" + longName, UUID.fromString("0A1B2C3D-0000-4000-8000-000000000001"),
                 new Matrix(ApMask.fromRange(0, 15), ApMask.fromRange(0, 15), ApMask.of(1)), INVENTORY);
         assertThat(d.getName()).isEqualTo("0a1b2c3d-0000-4000-8000-000000000001");
-        assertThat(d.getAttributes()).doesNotContainKeys(DraDriver.RESERVATION_NAME, DraDriver.APQNS, DraDriver.DOMAINS)
-                .containsKeys(DraDriver.RESERVATION_NAMESPACE, DraDriver.APQN_COUNT, DraDriver.ADAPTERS, DraDriver.CONTROL_DOMAINS);
-        assertThat(d.getAttributes().get(DraDriver.APQN_COUNT).getInt()).isEqualTo(256L);
-        assertThat(d.getAttributes().get(DraDriver.CONTROL_DOMAINS).getString()).isEqualTo("0001");
-        assertThat(d.getAttributes().get(DraDriver.ADAPTERS).getString())
+        assertThat(d.getAttributes()).doesNotContainKeys(DraDriver.ATTR_RESERVATION_NAME, DraDriver.ATTR_APQNS, DraDriver.ATTR_DOMAINS)
+                .containsKeys(DraDriver.ATTR_RESERVATION_NAMESPACE, DraDriver.ATTR_APQN_COUNT, DraDriver.ATTR_ADAPTERS, DraDriver.ATTR_CONTROL_DOMAINS);
+        assertThat(d.getAttributes().get(DraDriver.ATTR_APQN_COUNT).getInt()).isEqualTo(256L);
+        assertThat(d.getAttributes().get(DraDriver.ATTR_CONTROL_DOMAINS).getString()).isEqualTo("0001");
+        assertThat(d.getAttributes().get(DraDriver.ATTR_ADAPTERS).getString())
                 .isEqualTo("00,01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f");
         // cards 03-06 exist (CEX7C, CEX8C, CEX8P, CEX8A); the others of the matrix add nothing
-        assertThat(d.getAttributes().get(DraDriver.GENERATIONS).getString()).isEqualTo("CEX7,CEX8");
-        assertThat(d.getAttributes().get(DraDriver.MODES).getString()).isEqualTo("accel,cca,ep11");
+        assertThat(d.getAttributes().get(DraDriver.ATTR_GENERATIONS).getString()).isEqualTo("CEX7,CEX8");
+        assertThat(d.getAttributes().get(DraDriver.ATTR_MODES).getString()).isEqualTo("accel,cca,ep11");
     }
 
     @Test

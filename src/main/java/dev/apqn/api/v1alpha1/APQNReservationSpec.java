@@ -132,9 +132,6 @@ public class APQNReservationSpec {
     @Default("ReturnToHost")
     private ReleasePolicy releasePolicy;
 
-    @JsonPropertyDescription("How to take queues from the host while host processes may have requests in flight.")
-    private DrainSpec drain;
-
     @JsonPropertyDescription("Dynamic Resource Allocation: namespaces besides the reservation's own whose"
             + " ResourceClaims may use its device (driver apqn.dev). Empty or omitted: only claims in the reservation's"
             + " namespace. The node's kubelet plugin refuses to prepare the device for a claim from any other namespace.")
@@ -145,6 +142,9 @@ public class APQNReservationSpec {
             message = "spec.claimNamespaces: each entry is a namespace name (a DNS label: a-z, 0-9 and -, starting and"
                     + " ending with a letter or digit, at most 63 characters)")
     private List<String> claimNamespaces;
+
+    @JsonPropertyDescription("How to take queues from the host while host processes may have requests in flight.")
+    private DrainSpec drain;
 
     public String getNodeName() {
         return nodeName;
@@ -234,19 +234,19 @@ public class APQNReservationSpec {
         this.releasePolicy = releasePolicy;
     }
 
-    public List<String> getClaimNamespaces() {
-        return claimNamespaces;
-    }
-
-    public void setClaimNamespaces(List<String> claimNamespaces) {
-        this.claimNamespaces = claimNamespaces;
-    }
-
     public DrainSpec getDrain() {
         return drain;
     }
 
     public void setDrain(DrainSpec drain) {
         this.drain = drain;
+    }
+
+    public List<String> getClaimNamespaces() {
+        return claimNamespaces;
+    }
+
+    public void setClaimNamespaces(List<String> claimNamespaces) {
+        this.claimNamespaces = claimNamespaces;
     }
 }

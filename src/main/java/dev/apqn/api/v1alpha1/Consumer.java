@@ -1,29 +1,40 @@
 package dev.apqn.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 
-/**
- * Who uses a reservation's device through Dynamic Resource Allocation: one prepared ResourceClaim
- * (and its pod, when known). The agent reports it per reservation in APNodeState; the controller
- * copies it into the reservation's status.
- */
+import java.util.Objects;
+
+/** A ResourceClaim prepared with a reservation's mdev on its node (DRA driver apqn.dev, docs/dra.md). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Consumer {
 
-    @JsonPropertyDescription("The ResourceClaim that was allocated the reservation's device, as namespace/name.")
+    @JsonPropertyDescription("The ResourceClaim, as 'namespace/name'.")
     @Required
     private String claim;
 
-    @JsonPropertyDescription("The ResourceClaim's metadata.uid (a re-created claim of the same name is another consumer).")
+    @JsonProperty("claimUID")
+    @JsonPropertyDescription("metadata.uid of the ResourceClaim.")
     private String claimUID;
 
-    @JsonPropertyDescription("The pod using the claim, as namespace/name, when known (for a KubeVirt VM, its virt-launcher pod).")
+    @JsonPropertyDescription("The pod the claim is reserved for, as 'namespace/name' (a KubeVirt VM's virt-launcher"
+            + " pod), when the claim's status.reservedFor names one.")
     private String pod;
 
-    @JsonPropertyDescription("Since when the device is prepared for this claim (RFC 3339).")
+    @JsonPropertyDescription("When the node prepared the claim (RFC 3339).")
     private String since;
+
+    public Consumer() {
+    }
+
+    public Consumer(String claim, String claimUID, String pod, String since) {
+        this.claim = claim;
+        this.claimUID = claimUID;
+        this.pod = pod;
+        this.since = since;
+    }
 
     public String getClaim() {
         return claim;
@@ -55,5 +66,16 @@ public class Consumer {
 
     public void setSince(String since) {
         this.since = since;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Consumer c && Objects.equals(claim, c.claim) && Objects.equals(claimUID, c.claimUID)
+                && Objects.equals(pod, c.pod) && Objects.equals(since, c.since);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(claim, claimUID, pod, since);
     }
 }

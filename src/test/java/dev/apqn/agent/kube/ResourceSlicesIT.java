@@ -147,16 +147,16 @@ class ResourceSlicesIT {
         assertThat(s.getSpec().getPool().getResourceSliceCount()).isEqualTo(1L);
         assertThat(deviceNames(s)).containsExactly(hsm.toString().toLowerCase(), signer.toString());
         assertThat(attributes(s.getSpec().getDevices().get(0))).containsExactlyInAnyOrderEntriesOf(Map.of(
-                DraDriver.RESERVATION_NAMESPACE, "team-a", DraDriver.RESERVATION_NAME, "hsm",
-                DraDriver.MDEV_UUID, "0a1b2c3d-0000-4000-8000-000000000001",
-                DraDriver.APQNS, "05.0004,05.0006", DraDriver.APQN_COUNT, 2L,
-                DraDriver.ADAPTERS, "05", DraDriver.DOMAINS, "0004,0006", DraDriver.CONTROL_DOMAINS, "",
-                DraDriver.GENERATIONS, "CEX8", DraDriver.MODES, "ep11"));
+                DraDriver.ATTR_RESERVATION_NAMESPACE, "team-a", DraDriver.ATTR_RESERVATION_NAME, "hsm",
+                DraDriver.ATTR_MDEV_UUID, "0a1b2c3d-0000-4000-8000-000000000001",
+                DraDriver.ATTR_APQNS, "05.0004,05.0006", DraDriver.ATTR_APQN_COUNT, 2L,
+                DraDriver.ATTR_ADAPTERS, "05", DraDriver.ATTR_DOMAINS, "0004,0006", DraDriver.ATTR_CONTROL_DOMAINS, "",
+                DraDriver.ATTR_GENERATIONS, "CEX8", DraDriver.ATTR_MODES, "ep11"));
         assertThat(attributes(s.getSpec().getDevices().get(1))).containsAllEntriesOf(Map.of(
-                DraDriver.RESERVATION_NAMESPACE, "team-b", DraDriver.RESERVATION_NAME, "signer",
-                DraDriver.APQNS, "03.0008,04.0008", DraDriver.APQN_COUNT, 2L,
-                DraDriver.ADAPTERS, "03,04", DraDriver.DOMAINS, "0008",
-                DraDriver.GENERATIONS, "CEX7,CEX8", DraDriver.MODES, "cca"));
+                DraDriver.ATTR_RESERVATION_NAMESPACE, "team-b", DraDriver.ATTR_RESERVATION_NAME, "signer",
+                DraDriver.ATTR_APQNS, "03.0008,04.0008", DraDriver.ATTR_APQN_COUNT, 2L,
+                DraDriver.ATTR_ADAPTERS, "03,04", DraDriver.ATTR_DOMAINS, "0008",
+                DraDriver.ATTR_GENERATIONS, "CEX7,CEX8", DraDriver.ATTR_MODES, "cca"));
         long generation = s.getSpec().getPool().getGeneration();
 
         plan(n, cca); // hsm released
@@ -265,7 +265,7 @@ class ResourceSlicesIT {
             d.setName(String.format("0a1b2c3d-0000-4000-8000-%012d", i));
             var a = new DeviceAttribute();
             a.setString("r" + i);
-            d.setAttributes(Map.of(DraDriver.RESERVATION_NAME, a));
+            d.setAttributes(Map.of(DraDriver.ATTR_RESERVATION_NAME, a));
             return d;
         }).toList();
     }
