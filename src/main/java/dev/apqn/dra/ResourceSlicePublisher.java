@@ -75,7 +75,7 @@ public final class ResourceSlicePublisher {
         }
         for (ResourceSlice old : observed) {
             if (!wanted.contains(old.getMetadata().getName())) {
-                client.resource(old).withGracePeriod(0).delete();
+                client.resource(old).delete();
                 writes++;
             }
         }
