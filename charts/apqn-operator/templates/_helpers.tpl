@@ -103,3 +103,18 @@ readinessProbe:
 {{- end -}}
 {{- join "," $out -}}
 {{- end -}}
+
+{{/*
+"true" when Dynamic Resource Allocation is on (dra.enabled), else empty. resource.k8s.io/v1 (GA in
+Kubernetes 1.34) must be served: on an older cluster the install fails here, naming the value to set,
+instead of installing an agent that publishes to an API that does not exist. `helm template` without a
+cluster assumes its built-in API versions, which include resource.k8s.io/v1.
+*/}}
+{{- define "apqn.draEnabled" -}}
+{{- if .Values.dra.enabled -}}
+{{- if not (.Capabilities.APIVersions.Has "resource.k8s.io/v1") -}}
+{{- fail "dra.enabled=true needs the API resource.k8s.io/v1 (Dynamic Resource Allocation, Kubernetes >= 1.34), which this cluster does not serve: upgrade the cluster, or install with --set dra.enabled=false (reservations then work as before, without ResourceClaims)" -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}

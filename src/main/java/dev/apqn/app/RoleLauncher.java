@@ -67,8 +67,9 @@ public final class RoleLauncher implements AutoCloseable {
         @Override
         public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
                                AgentMetricsSink metrics) {
-            return dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
-                    Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics).start();
+            NodeAgent created = dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
+                    Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics);
+            return (agent.dra().enabled() ? created.publishingResourceSlices() : created).start();
         }
     };
 

@@ -12,6 +12,7 @@ import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationStatus;
 import dev.apqn.api.v1alpha1.Approval;
+import dev.apqn.api.v1alpha1.Consumer;
 import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.plan.HostTarget;
@@ -30,6 +31,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,6 +40,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -105,6 +108,10 @@ class ApiValidationIT {
                         List.of("spec.approvedPlan is only used with spec.approval: Manual")),
                 Arguments.of("mdev UUID not lower-case", EXPLICIT + "mdevUuid: 3A1C9B2E-7F40-4D8A-9E21-5B6C7D8E9F01",
                         List.of("spec.mdevUuid", "should match")),
+                Arguments.of("claim namespace not a DNS label", EXPLICIT + "claimNamespaces: [payroll, Payroll_VMs]",
+                        List.of("spec.claimNamespaces: each entry is a namespace name")),
+                Arguments.of("claim namespace twice", EXPLICIT + "claimNamespaces: [payroll-vms, payroll-vms]",
+                        List.of("spec.claimNamespaces[1]", "Duplicate value")),
                 Arguments.of("selection count 0", "select: {adapters: 0, domains: 1}",
                         List.of("spec.select.adapters", "greater than or equal to 1")));
     }
@@ -197,6 +204,33 @@ class ApiValidationIT {
     }
 
     @Test
+    void kubectlShowsTheFirstConsumersClaim(KubernetesClient client, LocalControlPlane cp, @TempDir Path dir) throws Exception {
+        var r = client.resources(APQNReservation.class).inNamespace(ns)
+                .resource(typed("shared-hsm", EXPLICIT + "claimNamespaces: [payroll-vms]")).create();
+        assertThat(r.getSpec().getClaimNamespaces()).containsExactly("payroll-vms");
+        var status = new APQNReservationStatus();
+        status.setPhase(Phase.Ready);
+        var consumer = new Consumer();
+        consumer.setClaim("payroll-vms/ledger-crypto");
+        consumer.setClaimUID("8d3c9a1e-0000-4000-8000-000000000001");
+        consumer.setPod("payroll-vms/virt-launcher-ledger-x7k2p");
+        consumer.setSince("2026-12-05T04:00:00Z");
+        r.setStatus(status);
+        r.getStatus().setConsumers(List.of(consumer));
+        client.resources(APQNReservation.class).inNamespace(ns).resource(r).updateStatus();
+
+        var kubectl = new ProcessBuilder(cp.kubectl().toString(), "get", "apqnr", "shared-hsm", "-n", ns)
+                .redirectErrorStream(true);
+        kubectl.environment().put("KUBECONFIG", cp.writeKubeconfig(dir.resolve("kubeconfig")).toString());
+        Process p = kubectl.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out.lines().toList()).hasSize(2);
+        assertThat(out.lines().findFirst().orElseThrow()).contains("CONSUMER");
+        assertThat(out).contains("payroll-vms/ledger-crypto");
+    }
+
+    @Test
     void crdsCarryRadixDescriptionsPrinterColumnsAndNames(KubernetesClient client) {
         var crds = client.apiextensions().v1().customResourceDefinitions();
         CustomResourceDefinition apqnr = crds.withName("apqnreservations.apqn.dev").get();
@@ -208,7 +242,7 @@ class ApiValidationIT {
         assertThat(spec.getProperties().get("apqns").getDescription()).contains("lower-case hex '%02x.%04x'");
         assertThat(spec.getProperties().get("select").getProperties().get("adapters").getDescription())
                 .contains("decimal integer");
-        assertThat(columns(apqnr)).containsExactly("Node", "Phase", "APQNs", "Mdev", "Age");
+        assertThat(columns(apqnr)).containsExactly("Node", "Phase", "APQNs", "Mdev", "Consumer", "Age");
         assertThat(apqnr.getSpec().getNames().getShortNames()).containsExactly("apqnr");
         assertThat(apqnr.getSpec().getNames().getCategories()).containsExactly("apqn");
         assertThat(apqnr.getSpec().getScope()).isEqualTo("Namespaced");

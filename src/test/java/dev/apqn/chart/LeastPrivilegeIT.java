@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,6 +36,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,12 +59,14 @@ class LeastPrivilegeIT {
   static KubernetesClient admin;
   static KubernetesClient agentOnA;
   static KubernetesClient controller;
+  static Path kubeconfigFile;
 
   @BeforeAll
   static void install(LocalControlPlane cp, @TempDir Path dir) {
     admin = cp.adminClient();
     ns = cp.createNamespace("least-priv");
-    var install = Helm.run(cp.writeKubeconfig(dir.resolve("kubeconfig")),
+    kubeconfigFile = cp.writeKubeconfig(dir.resolve("kubeconfig"));
+    var install = Helm.run(kubeconfigFile,
         List.of("install", ns, Helm.chart().toString(), "--namespace", ns, "--skip-crds"));
     assertThat(install.exitCode()).as(install.stderr()).isZero();
 
@@ -89,7 +94,38 @@ class LeastPrivilegeIT {
     });
   }
 
+  /**
+   * The chart's cluster-scoped DeviceClass apqn.dev has one fixed name: another release (ChartIT's) can
+   * only be installed on this API server once this one is gone.
+   */
+  @AfterAll
+  static void uninstall() {
+    if (admin != null) {
+      Helm.run(kubeconfigFile, List.of("uninstall", ns, "--namespace", ns, "--no-hooks", "--wait"));
+    }
+  }
+
   // ------------------------------------------------------------------ agent
+
+  @Test
+  void agentWritesOnlyItsOwnNodesResourceSlicesOfItsDriver() {
+    var own = agentOnA.resource(slice(nodeA + "-apqn.dev", nodeA, "apqn.dev")).fieldManager("apqn-agent").serverSideApply();
+    assertThat(own.getSpec().getNodeName()).isEqualTo(nodeA);
+    agentOnA.resource(slice(nodeA + "-apqn.dev", nodeA, "apqn.dev")).fieldManager("apqn-agent").serverSideApply();
+
+    assertDenied(() -> agentOnA.resource(slice(nodeB + "-apqn.dev", nodeB, "apqn.dev")).create(),
+        "the apqn agent on node " + nodeA + " may write only ResourceSlices of the driver apqn.dev for node " + nodeA
+            + ", not " + nodeB + "-apqn.dev (driver apqn.dev, node " + nodeB + ")");
+    assertDenied(() -> agentOnA.resource(slice(nodeA + "-gpu", nodeA, "gpu.example.com")).create(),
+        "may write only ResourceSlices of the driver apqn.dev for node " + nodeA);
+    // nor delete the slice another node's agent published (moving one is refused by the API: nodeName is immutable)
+    var other = admin.resource(slice(nodeB + "-apqn.dev", nodeB, "apqn.dev")).create();
+    assertDenied(() -> agentOnA.resource(other).delete(), "not " + nodeB + "-apqn.dev");
+
+    agentOnA.resource(own).delete();
+    admin.resource(other).delete();
+  }
+
 
   @Test
   void agentWritesItsOwnNodeStateStatusOnly() {
@@ -209,6 +245,14 @@ class LeastPrivilegeIT {
   static void patchStatus(KubernetesClient client, String node) {
     client.resources(APNodeState.class).withName(node).subresource("status")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"observedGeneration\":1}}");
+  }
+
+  /** A ResourceSlice of {@code driver} with one device for {@code node}, named {@code name}. */
+  static ResourceSlice slice(String name, String node, String driver) {
+    return new ResourceSliceBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withDriver(driver).withNodeName(node).withNewPool().withName(node).withGeneration(1L)
+        .withResourceSliceCount(1L).endPool().addNewDevice().withName("0a1b2c3d-0000-4000-8000-000000000001").endDevice()
+        .endSpec().build();
   }
 
   static Lease lease(String name) {

@@ -229,6 +229,30 @@ public final class LocalControlPlane implements AutoCloseable {
     stop();
   }
 
+  /**
+   * Starts the pinned kube-scheduler (beside kube-apiserver; {@code hack/control-plane.sh ensure} provides
+   * it) against this API server as the admin user, without leader election or a serving port, logging to
+   * {@code dir/kube-scheduler.log}. It places pods and allocates their ResourceClaims (DRA) like in a
+   * cluster; no kubelet runs them. Recorded for the reaper like the API server; destroy it when done.
+   */
+  public Process startKubeScheduler(Path dir) {
+    Path binary = binaryDir.resolve("kube-scheduler");
+    if (!Files.isExecutable(binary)) {
+      throw new IllegalStateException("Missing kube-scheduler in " + binaryDir + ": " + ENSURE_HINT);
+    }
+    try {
+      Path kubeconfigFile = writeKubeconfig(dir.resolve("scheduler.kubeconfig"));
+      Process p = new ProcessBuilder(binary.toString(), "--kubeconfig=" + kubeconfigFile, "--leader-elect=false",
+          "--secure-port=0", "--v=2")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("kube-scheduler.log").toFile()).start();
+      reaper.recordChildren(List.of(binaryDir.resolve("kube-apiserver"), binaryDir.resolve("etcd"), binary));
+      Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "kube-scheduler-stop"));
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The pinned kubectl beside this control plane's kube-apiserver. */
   public Path kubectl() {
     return binaryDir.resolve("kubectl");

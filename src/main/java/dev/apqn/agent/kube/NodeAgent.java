@@ -11,6 +11,8 @@ import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
 import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.dra.ResourceSlicePublisher;
+import dev.apqn.dra.SliceDevices;
 import dev.apqn.plan.HostTarget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -53,6 +55,9 @@ import java.util.function.Consumer;
  *       (the controller creates it; the agent waits for it).</li>
  *   <li>A spec without {@code hostEdits} (not planned yet) is not executed: the agent only reports
  *       the inventory the controller plans against, and leaves what its ledger owns alone.</li>
+ *   <li>With {@link #publishingResourceSlices()} ({@code apqn.agent.dra.enabled}), after the status it
+ *       publishes its node's {@code apqn.dev} ResourceSlices: one device per reservation it reports Ready
+ *       ({@link dev.apqn.dra.ResourceSlicePublisher}; no write while they are unchanged).</li>
  *   <li>Metrics: each converge (report, duration), each status built and each failed pass go to the
  *       runtime's {@link AgentMetricsSink} ({@link AgentRuntime#withMetrics}; no-op by default).</li>
  * </ul>
@@ -92,6 +97,7 @@ public final class NodeAgent implements AutoCloseable {
     private int recoveredAtStart;
     private String lastCompleted;
     private final NodeStatusWriter statusWriter;
+    private volatile ResourceSlicePublisher slices;
     private volatile long passes;
     private volatile boolean statusReported;
     private volatile boolean started;
@@ -167,6 +173,21 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
         return runtime.running() && (informer == null || informer.isRunning());
+    }
+
+    /**
+     * Publishes this node's {@code apqn.dev} ResourceSlices after each status it built: one device per
+     * Ready reservation ({@code apqn.agent.dra.enabled}). Call before {@link #start()}.
+     */
+    public NodeAgent publishingResourceSlices() {
+        slices = new ResourceSlicePublisher(runtime.client(), node, settings.fieldManager());
+        return this;
+    }
+
+    /** ResourceSlice writes and deletes made so far (0 when not publishing). */
+    public long sliceWrites() {
+        ResourceSlicePublisher p = slices;
+        return p == null ? 0 : p.writes();
     }
 
     /** Called on the worker after each converge (for the demo and tests); must not block. */
@@ -357,6 +378,9 @@ public final class NodeAgent implements AutoCloseable {
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
         statusWriter.writeIfChanged(obj, previous, desired);
         statusReported = true;
+        if (slices != null && inv != null) {
+            slices.publish(SliceDevices.of(desired.getReservations(), inv));
+        }
         events.passEnded(obj, previous, desired);
         return report.isPresent() && !report.get().converged()
                 && (!report.get().events().isEmpty() || !ledger.openIntents().isEmpty());

@@ -31,6 +31,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "The reserved APQNs (adapter.domain, hex)")
 @AdditionalPrinterColumn(name = "Mdev", jsonPath = ".status.mdevUuid", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "UUID of the vfio_ap mediated device")
+@AdditionalPrinterColumn(name = "Consumer", jsonPath = ".status.consumers[0].claim", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "The first ResourceClaim (namespace/name) the device is prepared for")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @JsonClassDescription("Reserves AP queues (APQNs: crypto adapter x domain) on an IBM Z node for a KVM guest, as one vfio_ap mediated device.")
 public class APQNReservation extends CustomResource<APQNReservationSpec, APQNReservationStatus> implements Namespaced {

@@ -56,6 +56,8 @@ public class APQNReservationSpec {
     public static final String APQN_PATTERN = "^[0-9a-f]{2}[.]00[0-9a-f]{2}$";
     public static final String UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
     public static final int MAX_APQNS = 128;
+    /** A namespace name: an RFC 1123 DNS label. */
+    public static final String DNS_LABEL_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
     @JsonPropertyDescription("The node whose AP queues are reserved (metadata.name of the Node). Required with"
             + " spec.adapters/spec.domains and spec.apqns; optional with spec.select (then the controller picks a node"
@@ -129,6 +131,17 @@ public class APQNReservationSpec {
             + " gives them back to the host's zcrypt drivers; Keep leaves them bound to vfio_ap, off the host.")
     @Default("ReturnToHost")
     private ReleasePolicy releasePolicy;
+
+    @JsonPropertyDescription("Dynamic Resource Allocation: namespaces besides the reservation's own whose"
+            + " ResourceClaims may use its device (driver apqn.dev). Empty or omitted: only claims in the reservation's"
+            + " namespace. The node's kubelet plugin refuses to prepare the device for a claim from any other namespace.")
+    @Size(max = 64)
+    @ListType("set")
+    @ItemFormat(maxLength = 63)
+    @ValidationRule(value = "self.all(n, n.matches('" + DNS_LABEL_PATTERN + "'))",
+            message = "spec.claimNamespaces: each entry is a namespace name (a DNS label: a-z, 0-9 and -, starting and"
+                    + " ending with a letter or digit, at most 63 characters)")
+    private List<String> claimNamespaces;
 
     @JsonPropertyDescription("How to take queues from the host while host processes may have requests in flight.")
     private DrainSpec drain;
@@ -227,5 +240,13 @@ public class APQNReservationSpec {
 
     public void setDrain(DrainSpec drain) {
         this.drain = drain;
+    }
+
+    public List<String> getClaimNamespaces() {
+        return claimNamespaces;
+    }
+
+    public void setClaimNamespaces(List<String> claimNamespaces) {
+        this.claimNamespaces = claimNamespaces;
     }
 }

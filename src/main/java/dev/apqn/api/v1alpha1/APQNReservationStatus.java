@@ -53,6 +53,11 @@ public class APQNReservationStatus {
     @JsonPropertyDescription("How to give the mdev to a guest (present once the mdev exists).")
     private UsageStatus usage;
 
+    @JsonPropertyDescription("Who uses the device through Dynamic Resource Allocation: the ResourceClaims (and pods) the"
+            + " node's kubelet plugin prepared it for, as the node's agent reports them. Empty while no pod uses it.")
+    @ListType("atomic")
+    private List<Consumer> consumers;
+
     public Long getObservedGeneration() {
         return observedGeneration;
     }
@@ -131,6 +136,14 @@ public class APQNReservationStatus {
 
     public void setMessage(String message) {
         this.message = message;
+    }
+
+    public List<Consumer> getConsumers() {
+        return consumers;
+    }
+
+    public void setConsumers(List<Consumer> consumers) {
+        this.consumers = consumers;
     }
 
     public UsageStatus getUsage() {

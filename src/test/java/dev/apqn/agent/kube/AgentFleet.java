@@ -38,6 +38,7 @@ public final class AgentFleet implements AutoCloseable {
     private final Path stateRoot;
     private final Map<String, SimNode> nodes = new ConcurrentHashMap<>();
     private final Map<String, NodeAgent> agents = new ConcurrentHashMap<>();
+    private volatile boolean resourceSlices;
 
     public AgentFleet(AgentRuntime runtime, Path stateRoot) {
         this(runtime, false, stateRoot);
@@ -81,6 +82,12 @@ public final class AgentFleet implements AutoCloseable {
         nodes.put(nodeName, n);
         startAgent(n, n.sysfs());
         return kernel;
+    }
+
+    /** Agents started from now on publish their node's ResourceSlices ({@link NodeAgent#publishingResourceSlices()}). */
+    public AgentFleet withResourceSlices() {
+        resourceSlices = true;
+        return this;
     }
 
     /** The runtime the fleet's agents share (its metrics sink: {@link AgentRuntime#withMetrics}). */
@@ -127,6 +134,9 @@ public final class AgentFleet implements AutoCloseable {
     private NodeAgent startAgent(SimNode n, Sysfs sysfs) {
         NodeAgent a = new NodeAgent(runtime, n.name(), new SysfsApBus(sysfs), n.ledgerDir(),
                 HostAccess.simulated(n.kernel(), n.name(), n.lockFile()));
+        if (resourceSlices) {
+            a.publishingResourceSlices();
+        }
         agents.put(n.name(), a);
         return a.start();
     }

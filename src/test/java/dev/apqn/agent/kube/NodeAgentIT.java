@@ -117,7 +117,11 @@ class NodeAgentIT {
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
         assertThatThrownBy(() -> agentClient.resources(APQNReservation.class).inNamespace(ns).list())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
-        assertThatThrownBy(() -> agentClient.resources(APQNReservation.class).inNamespace(ns).withName("any").get())
+        // one by name it may read (dra.enabled: the kubelet plugin checks a claim's namespace against it), never write
+        assertThat(agentClient.resources(APQNReservation.class).inNamespace(ns).withName("any").get()).isNull();
+        var reservation = new APQNReservation();
+        reservation.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("any").withNamespace(ns).build());
+        assertThatThrownBy(() -> agentClient.resource(reservation).create())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
         // nor spec: the status subresource only
         assertThatThrownBy(() -> agentClient.resources(APNodeState.class).withName("x").edit(s -> s))
