@@ -58,6 +58,7 @@ class LayeringTest {
             .layer("Io").definedBy("dev.apqn.apbus", "dev.apqn.apbus.tools..")
             .layer("Sim").definedBy("dev.apqn.apbus.sim..")
             .layer("Converger").definedBy("dev.apqn.agent")
+            .layer("Dra").definedBy("dev.apqn.dra..")
             .layer("AgentRole").definedBy("dev.apqn.agent.kube..")
             .layer("Metrics").definedBy("dev.apqn.metrics..")
             .layer("Controller").definedBy("dev.apqn.controller..")
@@ -70,13 +71,16 @@ class LayeringTest {
             .whereLayer("Io").mayOnlyAccessLayers("Values")
             .whereLayer("Sim").mayOnlyAccessLayers("Values", "Io")
             .whereLayer("Converger").mayOnlyAccessLayers("Values", "Io", "Plan")
-            .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Converger")
+            // the DRA driver (kubelet plugin): reads the API types and the node's sysfs, gives the converger its
+            // prepared claims; the agent role starts it
+            .whereLayer("Dra").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger")
+            .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Converger", "Dra")
             // the agent reports to an AgentMetricsSink it owns; the Micrometer side implements it
             .whereLayer("Metrics").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "AgentRole")
             .whereLayer("Controller").mayOnlyAccessLayers("Values", "Plan", "Api", "Status")
             .whereLayer("Cli").mayOnlyAccessLayers("Values", "Plan", "Api", "Status", "Controller")
             .whereLayer("App").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "Metrics",
-                    "AgentRole", "Controller");
+                    "AgentRole", "Controller", "Dra");
 
     /** No two top-level packages use each other, directly or around a loop. */
     @ArchTest

@@ -100,6 +100,29 @@ public interface ApqnConfig {
         @ConfigDoc("time between two polls of a `wait-bounded` drain")
         @WithDefault("100ms")
         Duration drainPoll();
+
+        Dra dra();
+    }
+
+    /** The agent's kubelet plugin of DRA driver apqn.dev (docs/dra.md); the chart sets these from its {@code dra} values. */
+    interface Dra {
+        @ConfigDoc("serve the kubelet plugin of DRA driver `apqn.dev` (registration and DRA sockets, CDI specs); the"
+                + " chart sets it from `dra.enabled`")
+        @WithDefault("false")
+        boolean enabled();
+
+        @ConfigDoc("the kubelet's plugins directory (mounted at the host's path): the DRA socket is"
+                + " `<dir>/apqn.dev/dra.sock`, the claims' device metadata `<dir>/apqn.dev/metadata`")
+        @WithDefault("/var/lib/kubelet/plugins")
+        String pluginsDir();
+
+        @ConfigDoc("the kubelet's plugin registry directory: the registration socket is `<dir>/apqn.dev-reg.sock`")
+        @WithDefault("/var/lib/kubelet/plugins_registry")
+        String registryDir();
+
+        @ConfigDoc("the container runtime's CDI spec directory: one `apqn.dev-<claimUID>.json` per prepared claim")
+        @WithDefault("/var/run/cdi")
+        String cdiDir();
     }
 
     interface Controller {

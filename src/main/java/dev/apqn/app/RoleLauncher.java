@@ -67,8 +67,14 @@ public final class RoleLauncher implements AutoCloseable {
         @Override
         public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
                                AgentMetricsSink metrics) {
-            return dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
-                    Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics).start();
+            NodeAgent a = dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
+                    Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics);
+            ApqnConfig.Dra dra = agent.dra();
+            if (dra.enabled()) {
+                a.withKubeletPlugin(new dev.apqn.dra.KubeletPlugin.Dirs(Path.of(dra.pluginsDir()), Path.of(dra.registryDir()),
+                        Path.of(dra.cdiDir())));
+            }
+            return a.start();
         }
     };
 

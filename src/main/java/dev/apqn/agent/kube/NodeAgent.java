@@ -11,6 +11,8 @@ import dev.apqn.api.v1alpha1.HostTargetMapper;
 import dev.apqn.apbus.ApBus;
 import dev.apqn.apbus.ApInventory;
 import dev.apqn.apbus.sim.SimKernel;
+import dev.apqn.dra.KubeletPlugin;
+import dev.apqn.dra.NodeDevices;
 import dev.apqn.plan.HostTarget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -27,6 +29,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
@@ -76,6 +79,9 @@ public final class NodeAgent implements AutoCloseable {
     private final AgentLease lease;
     private final AgentEvents events;
     private final Optional<SimKernel> simulated;
+    private final Path ledgerDir;
+    private KubeletPlugin.Dirs draDirs;
+    private volatile KubeletPlugin kubeletPlugin;
     private final List<Consumer<ConvergeReport>> listeners = new CopyOnWriteArrayList<>();
 
     private final Object mon = new Object();
@@ -118,7 +124,7 @@ public final class NodeAgent implements AutoCloseable {
         this.host = Objects.requireNonNull(host, "host");
         this.settings = runtime.settings();
         this.simulated = simulated;
-        Objects.requireNonNull(ledgerDir, "ledgerDir");
+        this.ledgerDir = Objects.requireNonNull(ledgerDir, "ledgerDir");
         this.converger = new HostConverger(bus, host.lock(), ledgerDir, host.bootId(), host.clock());
         String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
@@ -175,6 +181,25 @@ public final class NodeAgent implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Also serve the kubelet plugin of DRA driver {@code apqn.dev} (docs/dra.md) in these host directories, from
+     * {@link #start()} to {@link #close()} ({@code apqn.agent.dra.enabled}). Call before {@link #start()}.
+     */
+    public NodeAgent withKubeletPlugin(KubeletPlugin.Dirs dirs) {
+        synchronized (mon) {
+            if (started) {
+                throw new IllegalStateException("agent for " + node + " is started: add the kubelet plugin before");
+            }
+        }
+        this.draDirs = Objects.requireNonNull(dirs, "dirs");
+        return this;
+    }
+
+    /** The running kubelet plugin, if this agent serves one. */
+    public Optional<KubeletPlugin> kubeletPlugin() {
+        return Optional.ofNullable(kubeletPlugin);
+    }
+
     // =============================================================================================
 
     /** Renews the Lease, opens the informer on its own APNodeState, schedules resyncs. */
@@ -193,6 +218,9 @@ public final class NodeAgent implements AutoCloseable {
         long renewMs = settings.leaseRenew().toMillis();
         leaseTask = runtime.scheduler().scheduleWithFixedDelay(this::renewLease, renewMs, renewMs, TimeUnit.MILLISECONDS);
         informer = runtime.client().resources(APNodeState.class).withField(NAME_FIELD, node).inform(new Handler(), 0);
+        if (draDirs != null) {
+            startKubeletPlugin();
+        }
         long resyncMs = settings.resyncPeriod().toMillis();
         resyncTask = runtime.scheduler().scheduleWithFixedDelay(this::trigger, resyncMs, resyncMs, TimeUnit.MILLISECONDS);
         synchronized (mon) {
@@ -200,6 +228,34 @@ public final class NodeAgent implements AutoCloseable {
         }
         trigger();
         return this;
+    }
+
+    /** Serves the kubelet plugin; its prepared claims hold their mdevs (InUse) and change the status (consumers). */
+    private void startKubeletPlugin() {
+        try {
+            kubeletPlugin = KubeletPlugin.start(runtime.client(), draDirs, ledgerDir, new OwnDevices(), this::trigger);
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + node + ": cannot start the kubelet plugin in " + draDirs, e);
+        }
+        converger.preparedClaims(kubeletPlugin.preparedClaims());
+    }
+
+    /** The plugin's view of this node: the operator's mdevs in our own APNodeState's spec, their IOMMU groups in sysfs. */
+    private final class OwnDevices implements NodeDevices {
+        @Override
+        public Optional<String> reservationOf(UUID mdev) {
+            APNodeState obj = informer == null ? null : informer.getStore().getByKey(node);
+            if (obj == null || obj.getSpec() == null || obj.getSpec().getMdevs() == null) {
+                return Optional.empty();
+            }
+            return obj.getSpec().getMdevs().stream().filter(m -> mdev.toString().equalsIgnoreCase(m.getUuid()))
+                    .map(dev.apqn.api.v1alpha1.NodeMdev::getReservation).findFirst();
+        }
+
+        @Override
+        public OptionalInt iommuGroup(UUID mdev) throws Exception {
+            return bus.mdevIommuGroup(mdev);
+        }
     }
 
     private final class Handler implements ResourceEventHandler<APNodeState> {
@@ -352,6 +408,10 @@ public final class NodeAgent implements AutoCloseable {
                 ledger.owned(), ledger.openIntents(), recoveredAtStart, lastCompleted, generation,
                 obj.getMetadata().getGeneration(), ledger.inFlightAtTakeover(), agentStatus());
         APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
+        KubeletPlugin plugin = kubeletPlugin;
+        if (plugin != null) {
+            ReservationSyncs.addConsumers(desired, plugin.consumers());
+        }
         Optional<ConvergeReport> reported = report;
         Optional<HostTarget> planned = target;
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
@@ -405,6 +465,9 @@ public final class NodeAgent implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        if (kubeletPlugin != null) {
+            kubeletPlugin.close();
         }
         if (resyncTask != null) {
             resyncTask.cancel(false);

@@ -130,6 +130,12 @@ public class APQNReservationSpec {
     @Default("ReturnToHost")
     private ReleasePolicy releasePolicy;
 
+    @JsonPropertyDescription("Namespaces besides the reservation's own whose ResourceClaims may use its device"
+            + " (DRA driver apqn.dev). Empty or omitted: only ResourceClaims in the reservation's namespace.")
+    @Size(max = 64)
+    @ListType("set")
+    private List<String> claimNamespaces;
+
     @JsonPropertyDescription("How to take queues from the host while host processes may have requests in flight.")
     private DrainSpec drain;
 
@@ -227,5 +233,13 @@ public class APQNReservationSpec {
 
     public void setDrain(DrainSpec drain) {
         this.drain = drain;
+    }
+
+    public List<String> getClaimNamespaces() {
+        return claimNamespaces;
+    }
+
+    public void setClaimNamespaces(List<String> claimNamespaces) {
+        this.claimNamespaces = claimNamespaces;
     }
 }
