@@ -71,9 +71,9 @@ class LayeringTest {
             .whereLayer("Io").mayOnlyAccessLayers("Values")
             .whereLayer("Sim").mayOnlyAccessLayers("Values", "Io")
             .whereLayer("Converger").mayOnlyAccessLayers("Values", "Io", "Plan")
-            // the DRA driver (kubelet plugin): reads the API types and the node's sysfs, gives the converger its
-            // prepared claims; the agent role starts it
-            .whereLayer("Dra").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger")
+            // the DRA driver (kubelet plugin): reads the API types; the agent role starts it and hands its
+            // prepared claims to the converger (dev.apqn.agent.PreparedClaims), so it needs nothing of the agent
+            .whereLayer("Dra").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status")
             .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Converger", "Dra")
             // the agent reports to an AgentMetricsSink it owns; the Micrometer side implements it
             .whereLayer("Metrics").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "AgentRole")

@@ -3,7 +3,6 @@ package dev.apqn.dra;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.apqn.agent.PreparedClaims;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,9 +19,9 @@ import java.util.UUID;
  * file and renamed over the old one, so a crash leaves the old or the new content, never half). Kept beside
  * the intent ledger because both describe what this node's host carries now: the kubelet calls prepare
  * again after a kubelet or agent restart, and unprepare of a claim prepared by a previous agent must still
- * find its CDI spec. Also the {@link PreparedClaims} view the converger asks before it removes an mdev.
+ * find its CDI spec. Also what the converger asks before it removes an mdev ({@link #claimUsing}).
  */
-public final class ClaimCheckpoint implements PreparedClaims {
+public final class ClaimCheckpoint {
 
     /** The file name in the ledger directory. */
     public static final String FILE = "dra-claims.json";
@@ -81,7 +80,7 @@ public final class ClaimCheckpoint implements PreparedClaims {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    @Override
+    /** The prepared claim holding {@code mdev}, described for the InUse message, if any. */
     public synchronized Optional<String> claimUsing(UUID mdev) {
         String u = mdev.toString();
         return claims.values().stream()

@@ -1,6 +1,5 @@
 package dev.apqn.dra;
 
-import dev.apqn.agent.PreparedClaims;
 import dev.apqn.api.v1alpha1.Consumer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.InsecureServerCredentials;
@@ -15,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -102,9 +103,12 @@ public final class KubeletPlugin implements AutoCloseable {
         return builder.socketFactory(new UnixServerSocketFactory()).build().start();
     }
 
-    /** The claims this node has prepared (the converger keeps their mdevs: InUse). */
-    public PreparedClaims preparedClaims() {
-        return checkpoint;
+    /**
+     * The prepared claim that holds {@code mdev} ("ResourceClaim ns/name of pod ns/pod"), if any: the converger
+     * keeps such an mdev (InUse) until the kubelet unprepares the claim.
+     */
+    public Optional<String> claimUsing(UUID mdev) {
+        return checkpoint.claimUsing(mdev);
     }
 
     /** Per reservation ({@code namespace/name}), the claims prepared with its mdev: {@code status.reservations[].consumers}. */

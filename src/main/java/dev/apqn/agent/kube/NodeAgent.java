@@ -237,7 +237,7 @@ public final class NodeAgent implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("node " + node + ": cannot start the kubelet plugin in " + draDirs, e);
         }
-        converger.preparedClaims(kubeletPlugin.preparedClaims());
+        converger.preparedClaims(kubeletPlugin::claimUsing);
     }
 
     /** The plugin's view of this node: the operator's mdevs in our own APNodeState's spec, their IOMMU groups in sysfs. */
