@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -166,7 +167,7 @@ final class ClaimPreparer {
 
     /** The prepared claims per reservation ({@code namespace/name}), for the agent's status. */
     Map<String, List<PreparedClaim>> byReservation() {
-        Map<String, List<PreparedClaim>> out = new java.util.TreeMap<>();
+        Map<String, List<PreparedClaim>> out = new TreeMap<>();
         for (PreparedClaim c : checkpoint.all()) {
             for (String r : c.devices().stream().map(PreparedClaim.PreparedDevice::reservation).distinct().toList()) {
                 out.computeIfAbsent(r, k -> new ArrayList<>()).add(c);

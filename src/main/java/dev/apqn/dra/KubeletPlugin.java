@@ -82,11 +82,11 @@ public final class KubeletPlugin implements AutoCloseable {
         ClaimPreparer preparer = new ClaimPreparer(client, node, checkpoint, new CdiSpecs(dirs.cdiDir()),
                 new DeviceMetadata(dirs.metadataDir()));
         DraNodeService v1 = new DraNodeService(preparer, onChange);
-        Server dra = serve(dirs.draSocket(), OkHttpServerBuilder.forPort(UnixDomainSocketAddress.of(dirs.draSocket()),
+        Server dra = serve(OkHttpServerBuilder.forPort(UnixDomainSocketAddress.of(dirs.draSocket()),
                 InsecureServerCredentials.create()).addService(v1).addService(new DraNodeServiceV1beta1(v1)));
         Server registration;
         try {
-            registration = serve(dirs.registrationSocket(), OkHttpServerBuilder.forPort(
+            registration = serve(OkHttpServerBuilder.forPort(
                     UnixDomainSocketAddress.of(dirs.registrationSocket()), InsecureServerCredentials.create())
                     .addService(new RegistrationService(dirs.draSocket())));
         } catch (IOException | RuntimeException e) {
@@ -98,7 +98,7 @@ public final class KubeletPlugin implements AutoCloseable {
         return new KubeletPlugin(checkpoint, preparer, dra, registration);
     }
 
-    private static Server serve(Path socket, OkHttpServerBuilder builder) throws IOException {
+    private static Server serve(OkHttpServerBuilder builder) throws IOException {
         // pure Java: grpc-okhttp's HTTP/2 server over UnixServerSocket (no native transport exists for s390x)
         return builder.socketFactory(new UnixServerSocketFactory()).build().start();
     }

@@ -27,7 +27,6 @@ final class RegistrationService extends RegistrationGrpc.RegistrationImplBase {
     static final List<String> SERVICES = List.of("v1.DRAPlugin", "v1beta1.DRAPlugin");
 
     private final Path draSocket;
-    private volatile RegistrationStatus lastStatus;
 
     RegistrationService(Path draSocket) {
         this.draSocket = draSocket;
@@ -42,7 +41,6 @@ final class RegistrationService extends RegistrationGrpc.RegistrationImplBase {
 
     @Override
     public void notifyRegistrationStatus(RegistrationStatus status, StreamObserver<RegistrationStatusResponse> response) {
-        lastStatus = status;
         if (status.getPluginRegistered()) {
             LOG.infof("kubelet registered DRA driver %s (endpoint %s)", DraDriver.NAME, draSocket);
         } else {
@@ -50,10 +48,5 @@ final class RegistrationService extends RegistrationGrpc.RegistrationImplBase {
         }
         response.onNext(RegistrationStatusResponse.getDefaultInstance());
         response.onCompleted();
-    }
-
-    /** What the kubelet last said about our registration (null before it said anything). */
-    RegistrationStatus lastStatus() {
-        return lastStatus;
     }
 }

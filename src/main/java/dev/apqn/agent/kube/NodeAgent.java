@@ -42,8 +42,9 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li>Watches only its own {@code APNodeState}: one Fabric8 informer with the field selector
- *       {@code metadata.name=<node>}; it never lists other nodes' objects, never reads or writes
- *       {@code APQNReservation}s and never writes {@code spec}.</li>
+ *       {@code metadata.name=<node>}; it never lists other nodes' objects, never writes
+ *       {@code APQNReservation}s (its kubelet plugin, when enabled, GETs the one a ResourceClaim's device
+ *       belongs to, and the ResourceClaim) and never writes {@code spec}.</li>
  *   <li>On a spec change (metadata.generation or uid), every {@link AgentSettings#resyncPeriod()} (drift,
  *       inventory changes, reboots) and after progress, maps {@code spec} to a {@link HostTarget}
  *       ({@link HostTargetMapper}) and runs the {@link HostConverger}: one pass at a time per agent
