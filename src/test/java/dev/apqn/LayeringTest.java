@@ -59,6 +59,7 @@ class LayeringTest {
             .layer("Io").definedBy("dev.apqn.apbus", "dev.apqn.apbus.tools..")
             .layer("Sim").definedBy("dev.apqn.apbus.sim..")
             .layer("Converger").definedBy("dev.apqn.agent")
+            .layer("Dra").definedBy("dev.apqn.dra..")
             .layer("AgentRole").definedBy("dev.apqn.agent.kube..")
             .layer("Metrics").definedBy("dev.apqn.metrics..")
             .layer("Controller").definedBy("dev.apqn.controller..")
@@ -74,13 +75,16 @@ class LayeringTest {
             .whereLayer("Io").mayOnlyAccessLayers("Values")
             .whereLayer("Sim").mayOnlyAccessLayers("Values", "Io")
             .whereLayer("Converger").mayOnlyAccessLayers("Values", "Io", "Plan")
-            .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Events", "Converger")
+            // the DRA driver (kubelet plugin): reads the API types; the agent role starts it and hands its
+            // prepared claims to the converger (dev.apqn.agent.PreparedClaims), so it needs nothing of the agent
+            .whereLayer("Dra").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status")
+            .whereLayer("AgentRole").mayOnlyAccessLayers("Values", "Io", "Sim", "Plan", "Api", "Status", "Events", "Converger", "Dra")
             // the agent reports to an AgentMetricsSink it owns; the Micrometer side implements it
             .whereLayer("Metrics").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "AgentRole")
             .whereLayer("Controller").mayOnlyAccessLayers("Values", "Plan", "Api", "Status", "Events")
             .whereLayer("Cli").mayOnlyAccessLayers("Values", "Plan", "Api", "Status", "Controller")
-            .whereLayer("App").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Events", "Converger", "Metrics",
-                    "AgentRole", "Controller");
+            .whereLayer("App").mayOnlyAccessLayers("Values", "Io", "Plan", "Api", "Status", "Converger", "Metrics",
+                    "AgentRole", "Controller", "Dra");
 
     /** No two top-level packages use each other, directly or around a loop. */
     @ArchTest

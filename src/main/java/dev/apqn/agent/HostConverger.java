@@ -76,6 +76,7 @@ public final class HostConverger {
     /** The next read must be a full inventory: at start, after a reboot, a crash or an uncertain write. */
     private boolean fullReadNeeded = true;
     private ApInventory lastInventory;
+    private volatile PreparedClaims prepared = PreparedClaims.NONE;
 
     /**
      * @param bus       the node's AP bus
@@ -91,6 +92,14 @@ public final class HostConverger {
         this.bootId = Objects.requireNonNull(bootId, "bootId");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.drainer = new Drainer(bus, clock);
+    }
+
+    /**
+     * The kubelet plugin's prepared claims (docs/dra.md): an mdev one of them holds is not removed (InUse,
+     * naming the claim) until the kubelet unprepares it. {@link PreparedClaims#NONE} without a plugin.
+     */
+    public void preparedClaims(PreparedClaims claims) {
+        this.prepared = Objects.requireNonNull(claims, "claims");
     }
 
     /** The ledger (opened on first use). */
@@ -167,7 +176,7 @@ public final class HostConverger {
         ApInventory inv = read();
         long gen = generation.update(inv, clock.wallMillis());
         matrices.load(inv);
-        Pass p = new Pass(target, new Claims(target.claims()), drain, inv, bus, ledger, writer, drainer, matrices, new Outcomes(log), log);
+        Pass p = new Pass(target, new Claims(target.claims()), drain, inv, bus, ledger, writer, drainer, matrices, new Outcomes(log), log, prepared);
         OwnershipStrategy mode = OwnershipStrategy.of(target.mode());
         ConvergePass steps = new ConvergePass(p, mode, apConfig);
         steps.run(gen);

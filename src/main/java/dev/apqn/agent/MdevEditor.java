@@ -19,7 +19,8 @@ import java.util.UUID;
  * make; removes the operator's mdevs the plan no longer wants; shrinks wanted ones before the
  * give-back and grows them after the take, with one {@code ap_config} write where the kernel has
  * it, else one unassign/assign per id (adapters, domains, control domains, in that order). A guest
- * using the mdev refuses the removal and every shrink (In use); the rest is still added live.
+ * using the mdev refuses the removal and every shrink (In use); the rest is still added live. An mdev a
+ * prepared ResourceClaim holds ({@link PreparedClaims}) is not removed either.
  */
 final class MdevEditor {
 
@@ -68,6 +69,12 @@ final class MdevEditor {
         for (var e : p.ledger().owned().mdevs().entrySet()) {
             UUID u = e.getKey();
             if (p.target().mdevs().containsKey(u) || !p.matrices().exists(u)) {
+                continue;
+            }
+            Optional<String> claim = p.prepared().claimUsing(u);
+            if (claim.isPresent()) {
+                p.outcomes().mdev(u, SyncState.IN_USE, claim.get() + " is prepared with the mdev; it is removed once the"
+                        + " kubelet unprepares the claim (its pod is gone)");
                 continue;
             }
             Optional<String> guest = guestUses(u);

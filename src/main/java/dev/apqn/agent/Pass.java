@@ -26,9 +26,11 @@ import java.util.Collection;
  * @param matrices the mdevs' matrices as this converge knows them
  * @param outcomes what the steps found, per part
  * @param log      events, drifts, foreign objects and figures for the report
+ * @param prepared the mdevs a prepared ResourceClaim holds (the kubelet plugin's; their removal waits)
  */
 record Pass(HostTarget target, Claims claims, DrainPolicy drain, ApInventory inv, ApBus bus, IntentLedger ledger,
-            HostWriter writer, Drainer drainer, MdevMatrices matrices, Outcomes outcomes, PassLog log) {
+            HostWriter writer, Drainer drainer, MdevMatrices matrices, Outcomes outcomes, PassLog log,
+            PreparedClaims prepared) {
 
     /** Waits (bounded by the policy, no lock held) for the requests in flight on the queues a take will flip. */
     void drainBeforeTake(Collection<Apqn> flipping) throws SysfsException, InterruptedException {

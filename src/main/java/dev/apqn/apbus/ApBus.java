@@ -157,4 +157,11 @@ public interface ApBus {
 
     /** Replaces the whole matrix atomically with one {@code ap_config} write; returns it re-read. */
     Matrix writeApConfig(UUID mdev, Matrix matrix) throws SysfsException;
+
+    /**
+     * The IOMMU group of an mdev, from its {@code iommu_group} link
+     * ({@code /sys/devices/vfio_ap/matrix/<uuid>/iommu_group -> ../../../../kernel/iommu_groups/<N>}):
+     * the {@code /dev/vfio/<N>} a guest opens. Empty when the mdev does not exist.
+     */
+    java.util.OptionalInt mdevIommuGroup(java.util.UUID mdev) throws SysfsException;
 }

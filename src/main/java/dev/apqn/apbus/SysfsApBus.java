@@ -427,4 +427,14 @@ public final class SysfsApBus implements ApBus {
     static String mdevDir(UUID uuid) {
         return SysfsPaths.mdevDir(uuid);
     }
+
+    @Override
+    public java.util.OptionalInt mdevIommuGroup(UUID mdev) throws SysfsException {
+        java.util.Optional<String> link = sysfs.readLink(SysfsPaths.mdevDir(mdev) + "/iommu_group");
+        if (link.isEmpty()) {
+            return java.util.OptionalInt.empty();
+        }
+        String target = link.get();
+        return java.util.OptionalInt.of(Integer.parseInt(target.substring(target.lastIndexOf('/') + 1).trim()));
+    }
 }

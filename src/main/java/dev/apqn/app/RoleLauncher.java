@@ -67,9 +67,15 @@ public final class RoleLauncher implements AutoCloseable {
         @Override
         public NodeAgent agent(KubernetesClient client, String node, ApqnConfig.Agent agent, AgentSettings settings,
                                AgentMetricsSink metrics) {
-            NodeAgent created = dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
+            NodeAgent a = dev.apqn.agent.kube.AgentBackends.create(client, node, agent.backend(), Path.of(agent.sysfsRoot()),
                     Path.of(agent.bootIdFile()), agent.profile().orElse(null), Path.of(agent.ledgerDir()), settings, metrics);
-            return (agent.dra().enabled() ? created.publishingResourceSlices() : created).start();
+            ApqnConfig.Dra dra = agent.dra();
+            if (dra.enabled()) {
+                a.withKubeletPlugin(new dev.apqn.dra.KubeletPlugin.Dirs(Path.of(dra.pluginsDir()), Path.of(dra.registryDir()),
+                        Path.of(dra.cdiDir())));
+                a = a.publishingResourceSlices();
+            }
+            return a.start();
         }
     };
 

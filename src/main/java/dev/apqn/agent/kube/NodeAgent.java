@@ -13,6 +13,8 @@ import dev.apqn.apbus.ApInventory;
 import dev.apqn.apbus.sim.SimKernel;
 import dev.apqn.dra.ResourceSlicePublisher;
 import dev.apqn.dra.SliceDevices;
+import dev.apqn.dra.KubeletPlugin;
+import dev.apqn.dra.NodeDevices;
 import dev.apqn.plan.HostTarget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -29,6 +31,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
@@ -41,8 +44,9 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li>Watches only its own {@code APNodeState}: one Fabric8 informer with the field selector
- *       {@code metadata.name=<node>}; it never lists other nodes' objects, never reads or writes
- *       {@code APQNReservation}s and never writes {@code spec}.</li>
+ *       {@code metadata.name=<node>}; it never lists other nodes' objects, never writes
+ *       {@code APQNReservation}s (its kubelet plugin, when enabled, GETs the one a ResourceClaim's device
+ *       belongs to, and the ResourceClaim) and never writes {@code spec}.</li>
  *   <li>On a spec change (metadata.generation or uid), every {@link AgentSettings#resyncPeriod()} (drift,
  *       inventory changes, reboots) and after progress, maps {@code spec} to a {@link HostTarget}
  *       ({@link HostTargetMapper}) and runs the {@link HostConverger}: one pass at a time per agent
@@ -81,6 +85,9 @@ public final class NodeAgent implements AutoCloseable {
     private final AgentLease lease;
     private final AgentEvents events;
     private final Optional<SimKernel> simulated;
+    private final Path ledgerDir;
+    private KubeletPlugin.Dirs draDirs;
+    private volatile KubeletPlugin kubeletPlugin;
     private final List<Consumer<ConvergeReport>> listeners = new CopyOnWriteArrayList<>();
 
     private final Object mon = new Object();
@@ -124,7 +131,7 @@ public final class NodeAgent implements AutoCloseable {
         this.host = Objects.requireNonNull(host, "host");
         this.settings = runtime.settings();
         this.simulated = simulated;
-        Objects.requireNonNull(ledgerDir, "ledgerDir");
+        this.ledgerDir = Objects.requireNonNull(ledgerDir, "ledgerDir");
         this.converger = new HostConverger(bus, host.lock(), ledgerDir, host.bootId(), host.clock());
         String holder = settings.identity() + "_" + node + "_" + UUID.randomUUID().toString().substring(0, 8);
         this.lease = new AgentLease(runtime.client(), settings.leaseNamespace(), node, holder, settings.leaseDuration());
@@ -196,6 +203,25 @@ public final class NodeAgent implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Also serve the kubelet plugin of DRA driver {@code apqn.dev} (docs/dra.md) in these host directories, from
+     * {@link #start()} to {@link #close()} ({@code apqn.agent.dra.enabled}). Call before {@link #start()}.
+     */
+    public NodeAgent withKubeletPlugin(KubeletPlugin.Dirs dirs) {
+        synchronized (mon) {
+            if (started) {
+                throw new IllegalStateException("agent for " + node + " is started: add the kubelet plugin before");
+            }
+        }
+        this.draDirs = Objects.requireNonNull(dirs, "dirs");
+        return this;
+    }
+
+    /** The running kubelet plugin, if this agent serves one. */
+    public Optional<KubeletPlugin> kubeletPlugin() {
+        return Optional.ofNullable(kubeletPlugin);
+    }
+
     // =============================================================================================
 
     /** Renews the Lease, opens the informer on its own APNodeState, schedules resyncs. */
@@ -214,6 +240,9 @@ public final class NodeAgent implements AutoCloseable {
         long renewMs = settings.leaseRenew().toMillis();
         leaseTask = runtime.scheduler().scheduleWithFixedDelay(this::renewLease, renewMs, renewMs, TimeUnit.MILLISECONDS);
         informer = runtime.client().resources(APNodeState.class).withField(NAME_FIELD, node).inform(new Handler(), 0);
+        if (draDirs != null) {
+            startKubeletPlugin();
+        }
         long resyncMs = settings.resyncPeriod().toMillis();
         resyncTask = runtime.scheduler().scheduleWithFixedDelay(this::trigger, resyncMs, resyncMs, TimeUnit.MILLISECONDS);
         synchronized (mon) {
@@ -221,6 +250,34 @@ public final class NodeAgent implements AutoCloseable {
         }
         trigger();
         return this;
+    }
+
+    /** Serves the kubelet plugin; its prepared claims hold their mdevs (InUse) and change the status (consumers). */
+    private void startKubeletPlugin() {
+        try {
+            kubeletPlugin = KubeletPlugin.start(runtime.client(), draDirs, ledgerDir, new OwnDevices(), this::trigger);
+        } catch (IOException e) {
+            throw new UncheckedIOException("node " + node + ": cannot start the kubelet plugin in " + draDirs, e);
+        }
+        converger.preparedClaims(kubeletPlugin::claimUsing);
+    }
+
+    /** The plugin's view of this node: the operator's mdevs in our own APNodeState's spec, their IOMMU groups in sysfs. */
+    private final class OwnDevices implements NodeDevices {
+        @Override
+        public Optional<String> reservationOf(UUID mdev) {
+            APNodeState obj = informer == null ? null : informer.getStore().getByKey(node);
+            if (obj == null || obj.getSpec() == null || obj.getSpec().getMdevs() == null) {
+                return Optional.empty();
+            }
+            return obj.getSpec().getMdevs().stream().filter(m -> mdev.toString().equalsIgnoreCase(m.getUuid()))
+                    .map(dev.apqn.api.v1alpha1.NodeMdev::getReservation).findFirst();
+        }
+
+        @Override
+        public OptionalInt iommuGroup(UUID mdev) throws Exception {
+            return bus.mdevIommuGroup(mdev);
+        }
     }
 
     private final class Handler implements ResourceEventHandler<APNodeState> {
@@ -373,6 +430,10 @@ public final class NodeAgent implements AutoCloseable {
                 ledger.owned(), ledger.openIntents(), recoveredAtStart, lastCompleted, generation,
                 obj.getMetadata().getGeneration(), ledger.inFlightAtTakeover(), agentStatus());
         APNodeStateStatus desired = NodeStatusBuilder.build(o, previous, now());
+        KubeletPlugin plugin = kubeletPlugin;
+        if (plugin != null) {
+            ReservationSyncs.addConsumers(desired, plugin.consumers());
+        }
         Optional<ConvergeReport> reported = report;
         Optional<HostTarget> planned = target;
         metrics(m -> m.statusBuilt(node, desired, inv, reported, planned));
@@ -429,6 +490,9 @@ public final class NodeAgent implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        if (kubeletPlugin != null) {
+            kubeletPlugin.close();
         }
         if (resyncTask != null) {
             resyncTask.cancel(false);

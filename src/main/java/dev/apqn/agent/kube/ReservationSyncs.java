@@ -183,4 +183,19 @@ final class ReservationSyncs {
     }
 
     // ------------------------------------------------------------------ ledger, conditions
+
+    /**
+     * Adds to {@code status.reservations[]} the ResourceClaims the kubelet plugin prepared with each reservation's
+     * mdev ({@code consumers}, keyed by {@code namespace/name}); a reservation without any gets none (the field is
+     * omitted). The controller copies them to the reservation's status.
+     */
+    static void addConsumers(APNodeStateStatus status, Map<String, List<dev.apqn.api.v1alpha1.Consumer>> consumers) {
+        if (status.getReservations() == null) {
+            return;
+        }
+        for (ReservationSync x : status.getReservations()) {
+            List<dev.apqn.api.v1alpha1.Consumer> c = consumers.get(x.getReservation());
+            x.setConsumers(c == null || c.isEmpty() ? null : List.copyOf(c));
+        }
+    }
 }

@@ -5,6 +5,9 @@ import dev.apqn.status.Reason;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+import java.util.List;
 
 /** How far the agent got with one reservation's part of spec. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -57,6 +60,11 @@ public class ReservationSync {
             + " agent's intent ledger before each write, so it survives an agent restart. Absent if the operator took"
             + " none of its queues. The kernel flushed them (-EAGAIN); zcrypt retried them on other APQNs.")
     private Integer inFlightAtTakeover;
+
+    @JsonPropertyDescription("The ResourceClaims the node's kubelet plugin has prepared with this reservation's mdev"
+            + " (DRA driver apqn.dev), from the agent's checkpoint; the mdev is not removed while one is listed.")
+    @Size(max = 64)
+    private List<Consumer> consumers;
 
     public String getReservation() {
         return reservation;
@@ -120,5 +128,13 @@ public class ReservationSync {
 
     public void setLastTransitionTime(String lastTransitionTime) {
         this.lastTransitionTime = lastTransitionTime;
+    }
+
+    public List<Consumer> getConsumers() {
+        return consumers;
+    }
+
+    public void setConsumers(List<Consumer> consumers) {
+        this.consumers = consumers;
     }
 }
