@@ -125,6 +125,8 @@ public final class ReservationStatusBuilder {
         } else if (d instanceof Decision.Released rel) {
             b.releasing(rel, report);
         }
+        // who uses the mdev (prepared ResourceClaims), as the agent's kubelet plugin reports it
+        b.s.setConsumers(report.sync().map(ReservationSync::getConsumers).filter(c -> !c.isEmpty()).orElse(null));
         return b.finish();
     }
 

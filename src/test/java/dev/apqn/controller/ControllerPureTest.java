@@ -252,6 +252,24 @@ class ControllerPureTest {
     }
 
     @Test
+    void theReservationShowsTheClaimsTheAgentPreparedItsMdevFor() {
+        var r = reservation("r", List.of(5), List.of(1));
+        NodeInput in = PlanInputs.nodeInput(node()).orElseThrow();
+        Decision d = plan(r).decision("ns/r");
+        var st = agentSays(ReservationSync.State.Ready, Reason.Ready, null);
+        var vm = new dev.apqn.api.v1alpha1.Consumer("vms/payroll-hsm", "uid-1", "vms/virt-launcher-payroll-x", T0);
+        st.getReservations().get(0).setConsumers(List.of(vm));
+        var s = ReservationStatusBuilder.fromDecision(r, "z1", d, in, false,
+                ReservationStatusBuilder.AgentReport.of(st, "ns/r", mdevUuid(r)), T0);
+        assertThat(s.getConsumers()).extracting(dev.apqn.api.v1alpha1.Consumer::getClaim, dev.apqn.api.v1alpha1.Consumer::getPod)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("vms/payroll-hsm", "vms/virt-launcher-payroll-x"));
+
+        var none = ReservationStatusBuilder.fromDecision(r, "z1", d, in, false,
+                ReservationStatusBuilder.AgentReport.of(agentSays(ReservationSync.State.Ready, Reason.Ready, null), "ns/r", mdevUuid(r)), T0);
+        assertThat(none.getConsumers()).as("no claim prepared: no consumers field").isNull();
+    }
+
+    @Test
     void aFailedAgentWriteStaysApplyingWithTheErrnoSentenceAndAVocabularyReason() {
         var r = reservation("r", List.of(5), List.of(1));
         NodeInput in = PlanInputs.nodeInput(node()).orElseThrow();
