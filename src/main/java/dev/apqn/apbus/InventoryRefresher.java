@@ -69,6 +69,12 @@ final class InventoryRefresher {
     private final TreeMap<Apqn, ApQueue> queues = new TreeMap<>();
     private final TreeMap<UUID, ApMdev> mdevs = new TreeMap<>();
     private final Map<ApDriver, Set<String>> driverListings = new HashMap<>();
+    /**
+     * The entries of each driver directory exactly as last listed, while {@link #driverListings} is
+     * what they say: an identical listing is then known to change nothing without parsing it again
+     * (on a large node the cex4queue directory lists some 20,000 queues at every refresh).
+     */
+    private final Map<ApDriver, List<String>> rawListings = new HashMap<>();
     private final Set<Apqn> touched = new HashSet<>();
     /** The owner wrote apmask or aqmask since the last read. */
     private boolean masksWritten;
@@ -144,8 +150,12 @@ final class InventoryRefresher {
             detect.ownership = CapabilityDetector.ownershipWithoutQueues(sysfs);
         }
         Map<ApDriver, Set<String>> listings = new HashMap<>();
+        Map<ApDriver, List<String>> raw = new HashMap<>();
         for (ApDriver d : LISTED_DRIVERS) {
-            reader.listDriver(d).ifPresent(s -> listings.put(d, s));
+            reader.listDriverEntries(d).ifPresent(entries -> {
+                raw.put(d, entries);
+                listings.put(d, SysfsInventoryReader.queueNames(entries));
+            });
         }
 
         bus = newBus;
@@ -158,6 +168,8 @@ final class InventoryRefresher {
         mdevs.putAll(newMdevs);
         driverListings.clear();
         driverListings.putAll(listings);
+        rawListings.clear();
+        rawListings.putAll(raw);
         forgetWrites();
         refreshesSinceFull = 0;
         lastFullNanos = options.nanoTime().getAsLong();
@@ -276,10 +288,9 @@ final class InventoryRefresher {
             if (listed == null) {
                 continue; // that directory could not be listed: nothing to keep in step
             }
-            if (v != null && v.driver() == d) {
-                listed.add(name);
-            } else {
-                listed.remove(name);
+            boolean changed = v != null && v.driver() == d ? listed.add(name) : listed.remove(name);
+            if (changed) {
+                rawListings.remove(d); // the last listing no longer says what the snapshot holds
             }
         }
     }
@@ -343,9 +354,14 @@ final class InventoryRefresher {
     private boolean driverListings(List<String> reasons, RereadPlan plan) throws SysfsException {
         boolean listingsExplain = true;
         for (ApDriver d : LISTED_DRIVERS) {
-            Optional<Set<String>> now = reader.listDriver(d);
+            Optional<List<String>> entries = reader.listDriverEntries(d);
+            if (entries.isPresent() && entries.get().equals(rawListings.get(d))) {
+                continue; // listed exactly as last time: no binding moved here
+            }
+            entries.ifPresentOrElse(e -> rawListings.put(d, e), () -> rawListings.remove(d));
+            Optional<Set<String>> now = entries.map(SysfsInventoryReader::queueNames);
             Set<String> before = driverListings.getOrDefault(d, Set.of());
-            Set<String> nowSet = now.orElse(Set.of());
+            Set<String> nowSet = now.orElseGet(TreeSet::new); // mutable: rereadWritten keeps it in step
             if (now.isEmpty()) {
                 listingsExplain = false;
             }
