@@ -49,7 +49,9 @@ import static dev.apqn.apbus.SysfsPaths.cardDir;
  * relists their queues; a moved {@code scans} counter relists every card directory (one list call
  * per card) and reads only queues that appeared; a {@code bindings} change that the driver listings
  * do not explain (e.g. the driver directories cannot be listed) falls back to a full read. Queues
- * the owner changed itself ({@link #touched}) are reread on the next refresh.
+ * the owner changed itself ({@link #touched}) are reread on the next refresh, or by
+ * {@link #rereadWritten()}, which rereads only what the owner's own writes changed (mask bits, mdevs,
+ * queues) and reads no signal: the verification after a converge's writes.
  * Every {@link SysfsApBus.Options#fullResyncEvery()} refreshes, or after
  * {@link SysfsApBus.Options#fullResyncInterval()}, the refresh is a full read. What a refresh can
  * miss until then is listed on {@link SysfsApBus}.
