@@ -120,6 +120,13 @@ tour: ## Guided tour of the simulated AP bus (PROFILE=name|file, APQN=05.0004, E
 	@java -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) dev.apqn.apbus.sim.Tour --profile $(PROFILE) \
 		$(if $(APQN),--apqn $(APQN),) $(if $(EXPORT),--export $(EXPORT),)
 
+.PHONY: bench-agent
+bench-agent: ## Agent converge cost on the simulated kernel: sysfs calls and CPU per pass kind, idle CPU per minute (BENCH_AGENT_ARGS="-Dbench.agent.profiles=stress-256 -Dbench.agent.cycles=40")
+	@mkdir -p target/bench
+	@$(MVN) -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath-test.txt > target/bench/agent-build.log 2>&1 || { cat target/bench/agent-build.log; exit 1; }
+	@uptime
+	java $(BENCH_AGENT_ARGS) -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) dev.apqn.bench.AgentConvergeBench
+
 .PHONY: bench
 bench: control-plane ## Benchmark: 1000 reservations over 100 simulated nodes (BENCH_ARGS="-Dbench.nodes=10 -Dbench.reservations=100"); JSON in target/bench/results.json
 	@mkdir -p target/bench

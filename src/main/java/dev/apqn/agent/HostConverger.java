@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  *   <li>Verify the reserved queues are bound to vfio_ap ({@code drivers_probe} for unbound ones).</li>
  *   <li>Create missing mdevs, then assign: one {@code ap_config} write where the kernel has it,
  *       else {@code assign_adapter}, {@code assign_domain}, {@code assign_control_domain} in that order.</li>
- *   <li>Verify, if anything was written, from a refresh (full after an uncertain or refused write): Ready only if every reserved APQN exists, is bound to
+ *   <li>Verify, if anything was written, from a reread of what the writes touched (everything after an uncertain or refused write): Ready only if every reserved APQN exists, is bound to
  *       vfio_ap and is in {@code guest_matrix} (legacy: in {@code matrix} and bound) and the
  *       control domains are in effect; what the kernel accepted but filters out is Degraded.</li>
  * </ol>
@@ -129,6 +129,10 @@ public final class HostConverger {
      * and mdevs point at and the queues this bus changed itself, and is itself a full read
      * periodically ({@code SysfsApBus.Options.fullResyncEvery/fullResyncInterval}). What a quiet
      * refresh can miss until then is listed on {@code SysfsApBus}; none of it is a write of the operator's.
+     * Where the full reads are, and why: at start and after a reboot (nothing cached is about this
+     * kernel), after a crash or an uncertain or refused write (the cache may be wrong), and the
+     * periodic resync (the one net for what no signal shows); the verification after writes is never
+     * one ({@link #verify}), and it does not count as a refresh towards the periodic one.
      */
     private ApInventory read() throws SysfsException {
         ApInventory inv;
@@ -140,6 +144,23 @@ public final class HostConverger {
         }
         lastInventory = inv;
         return inv;
+    }
+
+    /**
+     * The read after a pass's writes. Normally only what the writes touched ({@link ApBus#rereadWritten()}:
+     * the masks and the queues of the flipped bits, the written mdevs and the queues of their
+     * matrices, the queues written directly): that is all the verdicts depend on, and anything else
+     * on the node is as the pass's first read saw it or is found by the next one. After a write whose
+     * outcome is uncertain (timed out) or that the kernel refused, our picture of the node may be
+     * wrong beyond what we wrote: everything is read, and the next pass starts from a full read too.
+     */
+    private ApInventory verify(boolean uncertain) throws SysfsException {
+        if (uncertain) {
+            fullReadNeeded = true;
+            return read();
+        }
+        lastInventory = bus.rereadWritten();
+        return lastInventory;
     }
 
     private void openLedger() throws IOException {
@@ -181,12 +202,7 @@ public final class HostConverger {
         ConvergePass steps = new ConvergePass(p, mode, apConfig);
         steps.run(gen);
         if (writer.writes() > 0) {
-            // verification: a refresh rereads what the writes changed (flipped mask bits, touched
-            // queues, changed mdevs); after an uncertain or refused write, everything
-            if (steps.uncertain()) {
-                fullReadNeeded = true;
-            }
-            inv = read();
+            inv = verify(steps.uncertain());
         }
         return new PassReport(p, mode).build(inv, gen);
     }

@@ -46,7 +46,16 @@ public interface ApBus {
      */
     ApInventory refresh() throws SysfsException;
 
-    /** Cost and reasons of the last {@link #inventory()} or {@link #refresh()}. */
+    /**
+     * Brings the last inventory up to date with this bus's own writes since the last read, reading
+     * only what they can have changed: apmask/aqmask and the queues of the flipped bits, each written
+     * mdev and the queues of its old and new matrix, each queue written directly. Nothing else is
+     * read: a change made by someone else is found by the next {@link #refresh()} or full read. The
+     * verification read after a converge's writes; not counted as a refresh.
+     */
+    ApInventory rereadWritten() throws SysfsException;
+
+    /** Cost and reasons of the last {@link #inventory()}, {@link #refresh()} or {@link #rereadWritten()}. */
     ApRefreshStats lastRefreshStats();
 
     /** Capabilities, detected from the files present (from the last inventory, or detected now). */

@@ -49,7 +49,9 @@ import static dev.apqn.apbus.SysfsPaths.cardDir;
  * relists their queues; a moved {@code scans} counter relists every card directory (one list call
  * per card) and reads only queues that appeared; a {@code bindings} change that the driver listings
  * do not explain (e.g. the driver directories cannot be listed) falls back to a full read. Queues
- * the owner changed itself ({@link #touched}) are reread on the next refresh.
+ * the owner changed itself ({@link #touched}) are reread on the next refresh, or by
+ * {@link #rereadWritten()}, which rereads only what the owner's own writes changed (mask bits, mdevs,
+ * queues) and reads no signal: the verification after a converge's writes.
  * Every {@link SysfsApBus.Options#fullResyncEvery()} refreshes, or after
  * {@link SysfsApBus.Options#fullResyncInterval()}, the refresh is a full read. What a refresh can
  * miss until then is listed on {@link SysfsApBus}.
@@ -69,7 +71,17 @@ final class InventoryRefresher {
     private final TreeMap<Apqn, ApQueue> queues = new TreeMap<>();
     private final TreeMap<UUID, ApMdev> mdevs = new TreeMap<>();
     private final Map<ApDriver, Set<String>> driverListings = new HashMap<>();
+    /**
+     * The entries of each driver directory exactly as last listed, while {@link #driverListings} is
+     * what they say: an identical listing is then known to change nothing without parsing it again
+     * (on a large node the cex4queue directory lists some 20,000 queues at every refresh).
+     */
+    private final Map<ApDriver, List<String>> rawListings = new HashMap<>();
     private final Set<Apqn> touched = new HashSet<>();
+    /** The owner wrote apmask or aqmask since the last read. */
+    private boolean masksWritten;
+    /** Mdevs the owner created, removed or (un)assigned since the last read. */
+    private final Set<UUID> mdevsWritten = new HashSet<>();
     private int refreshesSinceFull;
     private long lastFullNanos;
     private ApRefreshStats lastStats = new ApRefreshStats(ApRefreshStats.Kind.FULL, 0, 0, 0, List.of());
@@ -93,6 +105,16 @@ final class InventoryRefresher {
     /** The owner changed this queue; the next refresh rereads it. */
     void touched(Apqn apqn) {
         touched.add(apqn);
+    }
+
+    /** The owner wrote apmask or aqmask; {@link #rereadWritten()} rereads them and the queues of the flipped bits. */
+    void masksWritten() {
+        masksWritten = true;
+    }
+
+    /** The owner created, removed or (un)assigned this mdev; {@link #rereadWritten()} rereads it and its queues. */
+    void mdevWritten(UUID mdev) {
+        mdevsWritten.add(mdev);
     }
 
     /** Reads everything and replaces the cache. */
@@ -130,8 +152,12 @@ final class InventoryRefresher {
             detect.ownership = CapabilityDetector.ownershipWithoutQueues(sysfs);
         }
         Map<ApDriver, Set<String>> listings = new HashMap<>();
+        Map<ApDriver, List<String>> raw = new HashMap<>();
         for (ApDriver d : LISTED_DRIVERS) {
-            reader.listDriver(d).ifPresent(s -> listings.put(d, s));
+            reader.listDriverEntries(d).ifPresent(entries -> {
+                raw.put(d, entries);
+                listings.put(d, SysfsInventoryReader.queueNames(entries));
+            });
         }
 
         bus = newBus;
@@ -144,7 +170,9 @@ final class InventoryRefresher {
         mdevs.putAll(newMdevs);
         driverListings.clear();
         driverListings.putAll(listings);
-        touched.clear();
+        rawListings.clear();
+        rawListings.putAll(raw);
+        forgetWrites();
         refreshesSinceFull = 0;
         lastFullNanos = options.nanoTime().getAsLong();
         CountingSysfs.Counts cost = sysfs.counts().minus(before);
@@ -186,8 +214,8 @@ final class InventoryRefresher {
         if (!touched.isEmpty()) {
             reasons.add("queues changed through this ApBus: " + abbreviate(touched.stream().map(Apqn::toString).toList()));
             touched.forEach(plan::queue);
-            touched.clear();
         }
+        forgetWrites(); // the masks and every mdev were read as signals above
 
         CapabilityDetector detect = new CapabilityDetector(caps);
         Reread reread = reread(plan, detect);
@@ -195,6 +223,84 @@ final class InventoryRefresher {
         CountingSysfs.Counts cost = sysfs.counts().minus(before);
         lastStats = new ApRefreshStats(ApRefreshStats.Kind.INCREMENTAL, cost.readCalls(), reread.cards(), reread.queues(), reasons);
         return snapshot();
+    }
+
+    /**
+     * Rereads only what the owner's own writes since the last read can have changed, and nothing
+     * else: apmask and aqmask if written, then the queues of the bits that flipped (as
+     * {@link #refresh()} would); each written mdev, then the queues of its old and new matrix (their
+     * vfio {@code status} follows it); each queue written directly (override, bind, unbind, probe).
+     * The driver-listing snapshot is brought up to date for the queues reread, so the next refresh
+     * does not read them again; a change made by someone else meanwhile still differs from every
+     * snapshot and is found by the next refresh or the periodic full read. Not a refresh: it does not
+     * count towards {@link SysfsApBus.Options#fullResyncEvery()}.
+     */
+    ApInventory rereadWritten() throws SysfsException {
+        if (bus == null) {
+            return full(ApRefreshStats.Kind.FULL, List.of("first inventory"));
+        }
+        CountingSysfs.Counts before = sysfs.counts();
+        List<String> reasons = new ArrayList<>();
+        RereadPlan plan = new RereadPlan();
+        if (masksWritten) {
+            ApBusState old = bus;
+            ApMask apmask = values.readMask(BUS + "/apmask");
+            ApMask aqmask = values.readMask(BUS + "/aqmask");
+            bus = new ApBusState(apmask, aqmask, old.hostAdapters(), old.hostUsageDomains(), old.hostControlDomains(),
+                    old.maxAdapterId(), old.maxDomainId(), old.apDomain(), old.bindings(), old.scans(), old.features());
+            masksFlipped(old, reasons, plan);
+        }
+        for (UUID id : mdevsWritten) {
+            if (caps.vfioAp() && (caps.apConfig() == Evidence.UNKNOWN || caps.guestMatrix() == Evidence.UNKNOWN)) {
+                caps = CapabilityDetector.withMdevEvidence(sysfs, caps, id);
+            }
+            ApMdev was = mdevs.get(id);
+            Optional<ApMdev> now = reader.readMdev(id, caps);
+            if (!now.equals(Optional.ofNullable(was))) {
+                reasons.add("mdev " + id + (was == null ? " created" : now.isEmpty() ? " removed" : " changed"));
+                plan.matrix(was);
+                now.ifPresentOrElse(m -> {
+                    plan.matrix(m);
+                    mdevs.put(id, m);
+                }, () -> mdevs.remove(id));
+            }
+        }
+        if (!touched.isEmpty()) {
+            reasons.add("queues changed through this ApBus: " + abbreviate(touched.stream().map(Apqn::toString).toList()));
+            touched.forEach(plan::queue);
+        }
+        forgetWrites();
+        CapabilityDetector detect = new CapabilityDetector(caps);
+        Reread reread = reread(plan, detect);
+        caps = detect.result(caps);
+        for (Apqn q : reread.apqns()) {
+            noteListed(q);
+        }
+        CountingSysfs.Counts cost = sysfs.counts().minus(before);
+        lastStats = new ApRefreshStats(ApRefreshStats.Kind.WRITTEN, cost.readCalls(), reread.cards(), reread.queues(), reasons);
+        return snapshot();
+    }
+
+    /** The driver-listing snapshot for a queue just reread: listed under the driver its link names, if any. */
+    private void noteListed(Apqn q) {
+        String name = q.toString();
+        ApQueue v = queues.get(q);
+        for (ApDriver d : LISTED_DRIVERS) {
+            Set<String> listed = driverListings.get(d);
+            if (listed == null) {
+                continue; // that directory could not be listed: nothing to keep in step
+            }
+            boolean changed = v != null && v.driver() == d ? listed.add(name) : listed.remove(name);
+            if (changed) {
+                rawListings.remove(d); // the last listing no longer says what the snapshot holds
+            }
+        }
+    }
+
+    private void forgetWrites() {
+        touched.clear();
+        masksWritten = false;
+        mdevsWritten.clear();
     }
 
     private ApInventory snapshot() {
@@ -214,16 +320,7 @@ final class InventoryRefresher {
         bus = new ApBusState(apmask, aqmask, qciA, qciU, qciC, old.maxAdapterId(), old.maxDomainId(), apDomain,
                 bindings, scans, old.features());
 
-        ApMask apFlipped = apmask.andNot(old.apmask()).or(old.apmask().andNot(apmask));
-        if (!apFlipped.isEmpty()) {
-            reasons.add("apmask changed at adapters " + apFlipped.toRangeList());
-            apFlipped.ids().filter(cards::containsKey).forEach(a -> plan.domains(a, ApMask.all()));
-        }
-        ApMask aqFlipped = aqmask.andNot(old.aqmask()).or(old.aqmask().andNot(aqmask));
-        if (!aqFlipped.isEmpty()) {
-            reasons.add("aqmask changed at domains " + aqFlipped.toRangeList());
-            cards.keySet().forEach(a -> plan.domains(a, aqFlipped));
-        }
+        boolean masksFlipped = masksFlipped(old, reasons, plan);
         ApMask qciAFlipped = flipped(old.hostAdapters(), qciA);
         ApMask qciUFlipped = flipped(old.hostUsageDomains(), qciU);
         if (!qciAFlipped.isEmpty() || !qciUFlipped.isEmpty() || !old.hostControlDomains().equals(qciC)) {
@@ -237,6 +334,21 @@ final class InventoryRefresher {
             reasons.add("scans moved " + old.scans().orElse(-1) + " -> " + scans.orElse(-1));
             plan.relistAllCards = true;
         }
+        return masksFlipped;
+    }
+
+    /** Plans the reread of the queues whose apmask or aqmask bit differs between {@code old} and {@link #bus}; true if any did. */
+    private boolean masksFlipped(ApBusState old, List<String> reasons, RereadPlan plan) {
+        ApMask apFlipped = flipped(Optional.of(old.apmask()), Optional.of(bus.apmask()));
+        if (!apFlipped.isEmpty()) {
+            reasons.add("apmask changed at adapters " + apFlipped.toRangeList());
+            apFlipped.ids().filter(cards::containsKey).forEach(a -> plan.domains(a, ApMask.all()));
+        }
+        ApMask aqFlipped = flipped(Optional.of(old.aqmask()), Optional.of(bus.aqmask()));
+        if (!aqFlipped.isEmpty()) {
+            reasons.add("aqmask changed at domains " + aqFlipped.toRangeList());
+            cards.keySet().forEach(a -> plan.domains(a, aqFlipped));
+        }
         return !apFlipped.isEmpty() || !aqFlipped.isEmpty();
     }
 
@@ -244,9 +356,14 @@ final class InventoryRefresher {
     private boolean driverListings(List<String> reasons, RereadPlan plan) throws SysfsException {
         boolean listingsExplain = true;
         for (ApDriver d : LISTED_DRIVERS) {
-            Optional<Set<String>> now = reader.listDriver(d);
+            Optional<List<String>> entries = reader.listDriverEntries(d);
+            if (entries.isPresent() && entries.get().equals(rawListings.get(d))) {
+                continue; // listed exactly as last time: no binding moved here
+            }
+            entries.ifPresentOrElse(e -> rawListings.put(d, e), () -> rawListings.remove(d));
+            Optional<Set<String>> now = entries.map(SysfsInventoryReader::queueNames);
             Set<String> before = driverListings.getOrDefault(d, Set.of());
-            Set<String> nowSet = now.orElse(Set.of());
+            Set<String> nowSet = now.orElseGet(TreeSet::new); // mutable: rereadWritten keeps it in step
             if (now.isEmpty()) {
                 listingsExplain = false;
             }
@@ -322,13 +439,15 @@ final class InventoryRefresher {
         }
     }
 
-    private record Reread(int cards, int queues) {
+    /** What a reread read: cards and queue reads, and the queues whose cache entry it replaced or dropped. */
+    private record Reread(int cards, int queues, Set<Apqn> apqns) {
     }
 
     /** Carries out the plan: relists, then rereads cards and queues. */
     private Reread reread(RereadPlan plan, CapabilityDetector detect) throws SysfsException {
         int cardsReread = 0;
         int queuesReread = 0;
+        Set<Apqn> apqns = new TreeSet<>();
         if (plan.relistAllCards) {
             for (int id : cards.keySet()) {
                 if (plan.relist.contains(id)) {
@@ -357,9 +476,11 @@ final class InventoryRefresher {
             }
             cards.put(id, card.get());
             cardsReread++;
+            apqns.addAll(queuesOfCard(id));
             queues.keySet().removeIf(q -> q.adapter() == id);
             for (Apqn q : reader.listQueues(id)) {
                 reader.readQueueIfPresent(q, detect).ifPresent(v -> queues.put(q, v));
+                apqns.add(q);
                 queuesReread++;
             }
             plan.forget(id);
@@ -380,6 +501,7 @@ final class InventoryRefresher {
                 }
                 Optional<ApQueue> v = reader.readQueueIfPresent(q, detect);
                 queuesReread++;
+                apqns.add(q);
                 if (v.isPresent()) {
                     queues.put(q, v.get());
                 } else {
@@ -387,7 +509,7 @@ final class InventoryRefresher {
                 }
             }
         }
-        return new Reread(cardsReread, queuesReread);
+        return new Reread(cardsReread, queuesReread, apqns);
     }
 
     private Set<Apqn> queuesOfCard(int adapter) {

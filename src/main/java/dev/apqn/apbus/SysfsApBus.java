@@ -29,7 +29,8 @@ import java.util.function.LongSupplier;
  * signals (masks, {@code bindings}, {@code scans}, driver listings, card flags, mdevs) and rereads
  * only what they point at, and queues this object changed itself (driver_override, bind, unbind,
  * probe). Every {@link Options#fullResyncEvery()} refreshes, or after
- * {@link Options#fullResyncInterval()}, the refresh is a full read.
+ * {@link Options#fullResyncInterval()}, the refresh is a full read. {@link #rereadWritten()} reads
+ * only what this object's writes changed (mask bits, mdevs, queues): the check after a converge's writes.
  *
  * <p><b>What a quiet refresh can miss until the periodic full resync</b> (none of these moves a
  * signal; {@link InventoryRefresher} lists the signals):
@@ -139,6 +140,11 @@ public final class SysfsApBus implements ApBus {
     }
 
     @Override
+    public synchronized ApInventory rereadWritten() throws SysfsException {
+        return refresher.rereadWritten();
+    }
+
+    @Override
     public synchronized ApRefreshStats lastRefreshStats() {
         return refresher.lastStats();
     }
@@ -222,6 +228,7 @@ public final class SysfsApBus implements ApBus {
     }
 
     private ApMask writeMask(String path, ApMask mask) throws SysfsException {
+        masksWritten();
         sysfs.write(path, mask.toSysfs());
         return values.readMask(path);
     }
@@ -308,6 +315,14 @@ public final class SysfsApBus implements ApBus {
         refresher.touched(apqn);
     }
 
+    private synchronized void masksWritten() {
+        refresher.masksWritten();
+    }
+
+    private synchronized void mdevWritten(UUID mdev) {
+        refresher.mdevWritten(mdev);
+    }
+
     /** The driver directory for bind/unbind, which only the bindable drivers have. */
     private static String driverDir(ApDriver driver) {
         if (!driver.isBindable()) {
@@ -356,6 +371,7 @@ public final class SysfsApBus implements ApBus {
 
     @Override
     public ApMdev createMdev(UUID uuid) throws SysfsException {
+        mdevWritten(uuid);
         sysfs.write(MDEV_TYPE + "/create", uuid.toString());
         return reader.readMdev(uuid, capabilities()).orElseThrow(() -> new SysfsException(Errno.ENOENT, Operation.READ,
                 SysfsPaths.mdevDir(uuid), null, "the kernel accepted the create but the mediated device did not appear"));
@@ -363,6 +379,7 @@ public final class SysfsApBus implements ApBus {
 
     @Override
     public void removeMdev(UUID uuid) throws SysfsException {
+        mdevWritten(uuid);
         sysfs.write(SysfsPaths.mdevDir(uuid) + "/remove", "1");
     }
 
@@ -398,6 +415,7 @@ public final class SysfsApBus implements ApBus {
 
     private void writeNumber(UUID mdev, String attr, int id) throws SysfsException {
         Apqn.checkId(attr.endsWith("adapter") ? "adapter" : "domain", id);
+        mdevWritten(mdev);
         sysfs.write(SysfsPaths.mdevDir(mdev) + "/" + attr, Integer.toString(id));
     }
 
@@ -409,6 +427,7 @@ public final class SysfsApBus implements ApBus {
 
     @Override
     public Matrix writeApConfig(UUID mdev, Matrix matrix) throws SysfsException {
+        mdevWritten(mdev);
         sysfs.write(SysfsPaths.mdevDir(mdev) + "/ap_config", matrix.toApConfigText());
         return readApConfig(mdev);
     }

@@ -215,19 +215,29 @@ final class SysfsInventoryReader {
 
     /** Queue names bound to the driver, from its directory's symlinks; empty if it cannot be listed. */
     Optional<Set<String>> listDriver(ApDriver d) throws SysfsException {
+        return listDriverEntries(d).map(SysfsInventoryReader::queueNames);
+    }
+
+    /** Every entry of the driver's directory as listed (queues, bind, unbind, ...); empty if it cannot be listed. */
+    Optional<List<String>> listDriverEntries(ApDriver d) throws SysfsException {
         try {
-            Set<String> out = new TreeSet<>();
-            for (String n : sysfs.list(SysfsPaths.driverDir(d))) {
-                if (SysfsPaths.QUEUE.matcher(n).matches()) {
-                    out.add(n);
-                }
-            }
-            return Optional.of(out);
+            return Optional.of(sysfs.list(SysfsPaths.driverDir(d)));
         } catch (SysfsException e) {
             if (e.errno() == Errno.ENOENT) {
                 return Optional.empty();
             }
             throw e;
         }
+    }
+
+    /** The queue device names among a driver directory's entries. */
+    static Set<String> queueNames(List<String> entries) {
+        Set<String> out = new TreeSet<>();
+        for (String n : entries) {
+            if (SysfsPaths.QUEUE.matcher(n).matches()) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 }

@@ -21,7 +21,7 @@ final class SysfsPaths {
     }
 
     static String cardDir(int adapter) {
-        return DEVICES + "/" + String.format("card%02x", adapter);
+        return DEVICES + "/" + Apqn.cardName(adapter);
     }
 
     static String queueDir(Apqn apqn) {
