@@ -40,7 +40,7 @@ final class ProcessMemory {
 
     static Map<String, Double> minus(Map<String, Double> after, Map<String, Double> before) {
         Map<String, Double> out = new LinkedHashMap<>();
-        after.forEach((k, v) -> out.put(k, round(v - before.getOrDefault(k, 0.0))));
+        after.forEach((k, v) -> out.put(k, centi(v - before.getOrDefault(k, 0.0))));
         return out;
     }
 
@@ -55,6 +55,11 @@ final class ProcessMemory {
 
     static double mib(long bytes) {
         return round(bytes / (1024.0 * 1024.0));
+    }
+
+    /** CPU seconds keep /proc's resolution (1/100 s). */
+    static double centi(double v) {
+        return Math.round(v * 100.0) / 100.0;
     }
 
     static double round(double v) {

@@ -59,7 +59,7 @@ final class Processes implements AutoCloseable {
         for (String role : ROLES) {
             Long pid = pids.get(role);
             double now = pid == null ? 0 : Math.max(0, ProcessMemory.cpu(pid));
-            out.put(role, ProcessMemory.round(now + retiredCpu.getOrDefault(role, 0.0)));
+            out.put(role, ProcessMemory.centi(now + retiredCpu.getOrDefault(role, 0.0)));
         }
         return out;
     }
