@@ -54,7 +54,10 @@ public final class Bench {
 
     private final BenchConfig config;
     private final Map<String, Object> result = new LinkedHashMap<>();
+    private final Map<String, Object> configFigures = new LinkedHashMap<>();
     private final Path logDir;
+    /** The controller process in charge (replaced by the restart phase), for the liveness checks of the waits. */
+    private volatile RoleProcess controllerRef;
 
     public Bench(BenchConfig config) {
         this.config = config;
@@ -102,7 +105,7 @@ public final class Bench {
             }
         }
         result.put("totalSeconds", seconds(System.nanoTime() - t0));
-        ((Map<String, Object>) result.get("config")).put("loadAverageAtEnd", ProcessMemory.loadAverage());
+        configFigures.put("loadAverageAtEnd", ProcessMemory.loadAverage());
         result.put("targets", Targets.evaluate(result));
         write();
         return result;
@@ -115,7 +118,6 @@ public final class Bench {
                 .create());
     }
 
-    @SuppressWarnings("unchecked")
     private void runPhases(KubernetesClient admin, KubernetesClient bench, ProcessAccounts accounts, Processes processes)
             throws Exception {
         var metrics = new ApiServerMetrics(admin, processes);
@@ -252,9 +254,6 @@ public final class Bench {
             }
         }
     }
-
-    /** The controller process in charge (replaced by the restart phase), for the liveness checks of the waits. */
-    private volatile RoleProcess controllerRef;
 
     /** A wait for Ready or gone ends early (false) when the controller or the fleet process died. */
     private static String requireAlive(RoleProcess controller, FleetProcess fleet) {
@@ -401,7 +400,7 @@ public final class Bench {
     }
 
     private void putConfig(LocalControlPlane cp, double loadAtStart) {
-        Map<String, Object> c = new LinkedHashMap<>();
+        Map<String, Object> c = configFigures;
         c.put("mode", config.mode().id());
         c.put("nodes", config.nodes());
         c.put("reservations", config.reservations());

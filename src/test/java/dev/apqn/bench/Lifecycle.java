@@ -26,7 +26,7 @@ final class Lifecycle {
         Map<String, Long> conflicts = new java.util.TreeMap<>(create.conflicts());
         delete.conflicts().forEach((k, v) -> conflicts.merge(k, v, Long::sum));
         Map<String, Double> cpu = new LinkedHashMap<>(create.cpuSeconds());
-        delete.cpuSeconds().forEach((k, v) -> cpu.merge(k, v, Double::sum));
+        delete.cpuSeconds().forEach((k, v) -> cpu.merge(k, v, (a, b) -> ProcessMemory.centi(a + b)));
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("reservations", n);
         l.put("benchOwnReservationWrites", own);
