@@ -126,6 +126,14 @@ public final class Bench {
         result.put("memory", memory);
         RoleProcess controller = null;
         FleetProcess fleet = null;
+        // Ctrl-C skips the finally below; the controller process would outlive this JVM (the fleet ends with its input)
+        Thread stopOnExit = new Thread(() -> {
+            RoleProcess c = controllerRef;
+            if (c != null) {
+                c.close();
+            }
+        }, "bench-stop-controller");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
         try {
             // ---- controller and agents, idle
             log("starting the controller process (" + config.controllerJvm() + ")");
@@ -252,6 +260,7 @@ public final class Bench {
             if (fleet != null) {
                 fleet.close();
             }
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
         }
     }
 
