@@ -128,7 +128,9 @@ bench-agent: ## Agent converge cost on the simulated kernel: sysfs calls and CPU
 	java $(BENCH_AGENT_ARGS) -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) dev.apqn.bench.AgentConvergeBench
 
 .PHONY: bench
-bench: control-plane ## Benchmark: 1000 reservations over 100 simulated nodes (BENCH_ARGS="-Dbench.nodes=10 -Dbench.reservations=100"); JSON in target/bench/results.json
+bench: control-plane ## Benchmark v2 (docs/bench.md): BENCH_ARGS="-Dbench.mode=burst|paced|scale|all ..."; controller and agent fleet as their own processes; JSON in target/bench/results-<mode>.json
 	@mkdir -p target/bench
-	@$(MVN) -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath-test.txt > target/bench/build.log 2>&1 || { cat target/bench/build.log; exit 1; }
+	@echo "building the application (quarkus-run.jar) and the test classpath (log: target/bench/build.log) ..."
+	@$(MVN) -q package -DskipTests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/classpath-test.txt \
+		> target/bench/build.log 2>&1 || { cat target/bench/build.log; exit 1; }
 	java $(BENCH_ARGS) -cp target/test-classes:target/classes:$$(cat target/classpath-test.txt) dev.apqn.bench.Bench

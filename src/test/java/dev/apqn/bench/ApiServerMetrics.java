@@ -27,11 +27,22 @@ final class ApiServerMetrics {
     static final String EVENTS = "events";
     static final String LEASES = "leases";
 
+    /**
+     * Create requests the server answers without storing anything: access reviews (a starting
+     * controller's permission checks) and token requests. Not counted as writes; kept apart.
+     */
+    static final Set<String> NOT_STORED = Set.of("selfsubjectrulesreviews", "selfsubjectaccessreviews",
+            "subjectaccessreviews", "localsubjectaccessreviews", "tokenreviews", "serviceaccounts/token");
+
     private static final Pattern LINE = Pattern.compile("^apiserver_request_total\\{([^}]*)}\\s+(\\S+)");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     /** One counter series, reduced to what matters here. */
     record Key(String resource, String subresource, String verb, String code) {
+        boolean stored() {
+            return !NOT_STORED.contains(resource) && !NOT_STORED.contains(resource + "/" + subresource);
+        }
+
         String label() {
             return verb + (subresource.isEmpty() ? "" : " " + subresource) + " " + code;
         }
@@ -66,6 +77,17 @@ final class ApiServerMetrics {
             return out;
         }
 
+        /** Writes answered 409 Conflict, by resource. */
+        Map<String, Long> conflicts() {
+            Map<String, Long> out = new TreeMap<>();
+            writes.forEach((k, v) -> {
+                if (k.code().equals("409")) {
+                    out.merge(k.resource(), v, Long::sum);
+                }
+            });
+            return out;
+        }
+
         long total(String resource) {
             return writes.entrySet().stream().filter(e -> e.getKey().resource().equals(resource))
                     .mapToLong(Map.Entry::getValue).sum();
@@ -82,23 +104,40 @@ final class ApiServerMetrics {
             return out;
         }
 
-        /** Every resource written, with its total. */
+        /** Every resource written (stored), with its total. */
         Map<String, Long> byResource() {
             Map<String, Long> out = new TreeMap<>();
-            writes.forEach((k, v) -> out.merge(k.resource(), v, Long::sum));
+            writes.forEach((k, v) -> {
+                if (k.stored()) {
+                    out.merge(k.resource(), v, Long::sum);
+                }
+            });
+            return out;
+        }
+
+        /** Create requests that store nothing ({@link #NOT_STORED}), by resource[/subresource]. */
+        Map<String, Long> notStored() {
+            Map<String, Long> out = new TreeMap<>();
+            writes.forEach((k, v) -> {
+                if (!k.stored()) {
+                    out.merge(k.resource() + (k.subresource().isEmpty() ? "" : "/" + k.subresource()), v, Long::sum);
+                }
+            });
             return out;
         }
     }
 
     private final KubernetesClient admin;
+    private final Processes processes;
 
-    ApiServerMetrics(KubernetesClient admin) {
+    ApiServerMetrics(KubernetesClient admin, Processes processes) {
         this.admin = admin;
+        this.processes = processes;
     }
 
-    /** Scrapes /metrics and notes the CPU time used so far by this JVM, kube-apiserver and etcd. */
+    /** Scrapes /metrics and notes the CPU time used so far by every process of the run. */
     Snapshot scrape() {
-        Map<String, Double> cpu = ProcessMemory.cpuSeconds();
+        Map<String, Double> cpu = processes.cpuSeconds();
         String text = admin.raw("/metrics");
         if (text == null) {
             throw new IllegalStateException("GET /metrics returned nothing");

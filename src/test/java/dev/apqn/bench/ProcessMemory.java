@@ -1,37 +1,18 @@
 package dev.apqn.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Heap (MemoryMXBean, after full GCs) and RSS (/proc/&lt;pid&gt;/status VmRSS) figures, in MiB. */
+/** CPU (/proc/&lt;pid&gt;/stat) and RSS (/proc/&lt;pid&gt;/status VmRSS) of a process, the load average; sizes in MiB. */
 final class ProcessMemory {
 
     private ProcessMemory() {
     }
 
-    /** Used heap after collecting garbage: the live set. */
-    static double heapUsedAfterGcMiB() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return mib(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-    }
-
-    static double heapCommittedMiB() {
-        return mib(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted());
-    }
-
-    /** VmRSS of a process, or -1 when unreadable. */
+    /** VmRSS of a process, or -1 when unreadable (gone). */
     static double rssMiB(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
@@ -46,32 +27,7 @@ final class ProcessMemory {
         return -1;
     }
 
-    static double selfRssMiB() {
-        return rssMiB(ProcessHandle.current().pid());
-    }
-
-    /** RSS of this JVM's child processes by command name (kube-apiserver, etcd). */
-    static Map<String, Double> childrenRssMiB() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        ProcessHandle.current().children().forEach(p -> {
-            String cmd = p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("pid-" + p.pid());
-            out.merge(cmd, rssMiB(p.pid()), Double::sum);
-        });
-        return out;
-    }
-
-    /** CPU seconds (user + system) used so far by this JVM and its children, by command name. */
-    static Map<String, Double> cpuSeconds() {
-        Map<String, Double> out = new LinkedHashMap<>();
-        out.put("jvm", cpu(ProcessHandle.current().pid()));
-        ProcessHandle.current().children().forEach(p -> {
-            String cmd = p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("pid-" + p.pid());
-            out.merge(cmd, cpu(p.pid()), Double::sum);
-        });
-        return out;
-    }
-
-    /** utime + stime of /proc/&lt;pid&gt;/stat in seconds (USER_HZ 100). */
+    /** utime + stime of /proc/&lt;pid&gt;/stat in seconds (USER_HZ 100), or -1 when unreadable (gone). */
     static double cpu(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
@@ -84,7 +40,7 @@ final class ProcessMemory {
 
     static Map<String, Double> minus(Map<String, Double> after, Map<String, Double> before) {
         Map<String, Double> out = new LinkedHashMap<>();
-        after.forEach((k, v) -> out.put(k, round(v - before.getOrDefault(k, 0.0))));
+        after.forEach((k, v) -> out.put(k, centi(v - before.getOrDefault(k, 0.0))));
         return out;
     }
 
@@ -99,6 +55,11 @@ final class ProcessMemory {
 
     static double mib(long bytes) {
         return round(bytes / (1024.0 * 1024.0));
+    }
+
+    /** CPU seconds keep /proc's resolution (1/100 s). */
+    static double centi(double v) {
+        return Math.round(v * 100.0) / 100.0;
     }
 
     static double round(double v) {

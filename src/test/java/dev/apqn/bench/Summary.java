@@ -1,8 +1,9 @@
 package dev.apqn.bench;
 
+import java.util.List;
 import java.util.Map;
 
-/** The human-readable summary of a result map (the JSON file holds everything). */
+/** The human-readable summary of a result map (the JSON file holds everything): the figures, then the targets. */
 final class Summary {
 
     private Summary() {
@@ -19,9 +20,12 @@ final class Summary {
         Map<?, ?> mem = m(r, "memory");
         Map<?, ?> raw = m(r, "raw");
         Map<?, ?> ratio = m(r, "ratio");
-        line(sb, "=== apqn-operator benchmark: %s reservations over %s simulated nodes (%s), %s CPUs, Kubernetes %s ===",
-                cfg.get("reservations"), cfg.get("nodes"), cfg.get("profile"), cfg.get("availableProcessors"),
-                cfg.get("kubernetesVersion"));
+        line(sb, "=== apqn-operator benchmark v2, mode %s: %s reservations over %s simulated nodes%s (%s), %s CPUs,"
+                        + " Kubernetes %s ===", cfg.get("mode"), cfg.get("reservations"), cfg.get("nodes"),
+                "paced".equals(cfg.get("mode")) ? " at " + cfg.get("rate") + "/s" : "", cfg.get("profile"),
+                cfg.get("availableProcessors"), cfg.get("kubernetesVersion"));
+        line(sb, "load average (1 min): %s at start, %s at end; %s s in all", cfg.get("loadAverageAtStart"),
+                cfg.get("loadAverageAtEnd"), r.get("totalSeconds"));
         line(sb, "all Ready: %s (%s)   all gone: %s (%s)", r.get("allReady"), r.get("readyCount"), r.get("allGone"),
                 r.get("goneCount"));
         Map<?, ?> a2r = m(create, "applyToReadyMs");
@@ -33,41 +37,49 @@ final class Summary {
         Map<?, ?> d2g = m(del, "deleteToGoneMs");
         line(sb, "delete -> gone       p50 %s ms  p95 %s ms  p99 %s ms; %s reservations/s", d2g.get("p50"), d2g.get("p95"),
                 d2g.get("p99"), del.get("gonePerSecond"));
-        line(sb, "writes per reservation lifecycle (create -> Ready -> delete -> gone, operator only, the bench's own %s"
-                + " apply+delete subtracted):", life.get("benchOwnReservationWrites"));
-        line(sb, "  APQNReservation %s   APNodeState %s   | Events %s   | Leases %s in %s s (%s/s, time-driven)",
-                life.get("apqnReservationWritesPerReservation"), life.get("apNodeStateWritesPerReservation"),
-                life.get("eventWritesPerReservation"), life.get("leaseWrites"), life.get("phaseSeconds"),
-                life.get("leaseWritesPerSecond"));
+        line(sb, "CPU ms per lifecycle %s", m(life, "cpuMsPerLifecycle"));
+        line(sb, "  raw create+delete  %s", m(raw, "cpuMsPerCreateDelete"));
+        line(sb, "writes per lifecycle (operator; the bench's own %s applies+deletes subtracted): APQNReservation %s"
+                        + "  APNodeState %s  Events %s | Leases %s in %s s (%s/s) | 409 conflicts %s %s",
+                life.get("benchOwnReservationWrites"), life.get("apqnReservationWritesPerReservation"),
+                life.get("apNodeStateWritesPerReservation"), life.get("eventWritesPerReservation"), life.get("leaseWrites"),
+                life.get("phaseSeconds"), life.get("leaseWritesPerSecond"), life.get("conflicts409Total"),
+                life.get("conflicts409"));
         line(sb, "  create phase by verb: %s", m(create, "writesByVerb"));
         line(sb, "  delete phase by verb: %s", m(del, "writesByVerb"));
-        line(sb, "steady state %s s:    %s  (target: zero but leases); left Ready: %s", steady.get("seconds"),
-                steady.get("writes"), steady.get("leftReady"));
-        line(sb, "  steady-state requests (reads too): %s; CPU s %s", steady.get("topRequests"), steady.get("cpuSeconds"));
-        line(sb, "  create phase CPU s %s, load average at start %s, after create %s", create.get("cpuSeconds"),
-                cfg.get("loadAverageAtStart"), create.get("loadAverageAtEnd"));
-        line(sb, "controller restart %s s: %s; left Ready: %s %s", restart.get("seconds"), restart.get("writes"),
-                restart.get("leftReady"), restart.get("leftReadyTo"));
-        line(sb, "memory (one JVM: controller + %s agents + bench client): heap used after GC %s MiB (baseline %s,"
-                        + " idle %s), committed %s MiB, RSS %s MiB", cfg.get("nodes"), mem.get("convergedHeapUsedMiB"),
-                mem.get("baselineHeapUsedMiB"), mem.get("idleHeapUsedMiB"), mem.get("convergedHeapCommittedMiB"),
-                mem.get("convergedRssMiB"));
-        line(sb, "  controller's heap share %s MiB (freed when stopped); agents %s MiB (%s KiB per agent);"
-                + " kube-apiserver/etcd RSS %s", mem.get("controllerHeapMiB"), mem.get("agentsHeapMiB"),
-                mem.get("perAgentHeapKiB"), mem.get("apiServerAndEtcdRssMiB"));
-        line(sb, "raw client (%s threads, controller stopped): %s applies/s, %s deletes/s, %s create+delete/s; CPU s %s",
-                raw.get("clientThreads"), raw.get("appliesPerSecond"), raw.get("deletesPerSecond"), raw.get("lifecyclesPerSecond"),
-                raw.get("cpuSeconds"));
-        line(sb, "ratio to beat: converged/s / raw applies/s = %s; lifecycles/s %s vs raw %s = %s",
-                ratio.get("convergedPerSecondOverRawAppliesPerSecond"), ratio.get("operatorLifecyclesPerSecond"),
-                raw.get("lifecyclesPerSecond"), ratio.get("operatorLifecyclesOverRawLifecycles"));
-        line(sb, "total %s s", r.get("totalSeconds"));
+        line(sb, "steady state %s s: writes %s, 409 %s; left Ready %s", steady.get("seconds"),
+                steady.get("writesByResource"), steady.get("conflicts409"), steady.get("leftReady"));
+        line(sb, "  requests (reads too): %s; CPU s %s", steady.get("topRequests"), steady.get("cpuSeconds"));
+        line(sb, "controller process restart %s s (new one leads after %s s): writes %s, 409 %s; left Ready %s %s",
+                restart.get("seconds"), restart.get("newControllerLeadsAfterSeconds"), restart.get("writesByResource"),
+                restart.get("conflicts409"), restart.get("leftReady"), restart.get("leftReadyTo"));
+        line(sb, "RSS MiB idle %s", mem.get("idleRssMiB"));
+        line(sb, "        converged %s", mem.get("convergedRssMiB"));
+        line(sb, "        peak %s", mem.get("peakRssMiB"));
+        line(sb, "  controller heap used (its /q/metrics): idle %s MiB, converged %s MiB; JAVA_TOOL_OPTIONS %s",
+                mem.get("idleControllerHeapUsedMiB"), mem.get("convergedControllerHeapUsedMiB"),
+                cfg.get("controllerJvmOptions"));
+        line(sb, "raw client (%s threads, controller stopped): %s applies/s, %s deletes/s, %s create+delete/s",
+                raw.get("clientThreads"), raw.get("appliesPerSecond"), raw.get("deletesPerSecond"),
+                raw.get("lifecyclesPerSecond"));
+        line(sb, "ratios: converged/s / raw applies/s = %s; lifecycles/s %s / raw %s = %s; API-server CPU per lifecycle"
+                        + " / raw = %s", ratio.get("convergedPerSecondOverRawAppliesPerSecond"),
+                ratio.get("operatorLifecyclesPerSecond"), raw.get("lifecyclesPerSecond"),
+                ratio.get("operatorLifecyclesOverRawLifecycles"), ratio.get("apiServerCpuPerLifecycleOverRaw"));
+        Object targets = r.get("targets");
+        boolean shape = targets instanceof List<?> l && !l.isEmpty() && Boolean.TRUE.equals(((Map<?, ?>) l.get(0)).get("issueShape"));
+        line(sb, "targets of issue 10 (%s):", shape ? "the issue's shape" : "REDUCED SIZE: not the issue's shape");
+        if (targets instanceof List<?> list) {
+            for (Object o : list) {
+                Map<?, ?> t = (Map<?, ?>) o;
+                line(sb, "  %-58s %12s %-10s %s", t.get("target"), t.get("figure"), t.get("unit"), t.get("met"));
+            }
+        }
         return sb.toString();
     }
 
     private static Map<?, ?> m(Map<?, ?> r, String key) {
-        Object o = r.get(key);
-        return o instanceof Map<?, ?> mm ? mm : Map.of();
+        return Targets.m(r, key);
     }
 
     private static void line(StringBuilder sb, String fmt, Object... args) {

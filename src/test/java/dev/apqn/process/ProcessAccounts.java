@@ -18,10 +18,10 @@ import java.util.Base64;
  * objects), and a kubeconfig per account holding a minted token, as a pod's service account token
  * would be.
  */
-final class ProcessAccounts {
+public final class ProcessAccounts {
 
-    static final String CONTROLLER = "apqn-controller";
-    static final String AGENT = "apqn-agent";
+    public static final String CONTROLLER = "apqn-controller";
+    public static final String AGENT = "apqn-agent";
 
     private final LocalControlPlane cp;
     private final String namespace;
@@ -41,7 +41,7 @@ final class ProcessAccounts {
     }
 
     /** Creates the accounts in {@code namespace} (the operator namespace) and binds their RBAC. */
-    static ProcessAccounts create(LocalControlPlane cp, String namespace) {
+    public static ProcessAccounts create(LocalControlPlane cp, String namespace) {
         KubernetesClient admin = cp.adminClient();
         for (String sa : new String[] {CONTROLLER, AGENT}) {
             admin.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder()
@@ -63,7 +63,7 @@ final class ProcessAccounts {
      * A kubeconfig (written under target/process-it) that authenticates as service account
      * {@code sa} of the operator namespace with a freshly minted token; its path goes to KUBECONFIG.
      */
-    Path kubeconfig(String sa) {
+    public Path kubeconfig(String sa) {
         Config admin = Config.fromKubeconfig(cp.kubeconfigYaml());
         String ca = admin.getCaCertData() != null ? admin.getCaCertData() : readBase64(admin.getCaCertFile());
         String yaml = """

@@ -21,13 +21,13 @@ import java.util.concurrent.TimeUnit;
  * {@code JAVA_TOOL_OPTIONS}. Its output goes to {@code target/process-it/<name>.log}; its HTTP port is
  * a free one. {@link #close()} kills it if it still runs.
  */
-final class RoleProcess implements AutoCloseable {
+public final class RoleProcess implements AutoCloseable {
 
     static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** An HTTP answer: status code and body (code -1: nothing listens yet). */
-    record Answer(int code, String body) {
+    public record Answer(int code, String body) {
     }
 
     private final String name;
@@ -44,11 +44,16 @@ final class RoleProcess implements AutoCloseable {
 
     /** Starts {@code java -jar quarkus-run.jar} with {@code env} added to this JVM's environment. */
     static RoleProcess start(String name, Map<String, String> env) {
+        return start(name, env, Path.of("target", "process-it", name + ".log"));
+    }
+
+    /** As {@link #start(String, Map)}, its output in {@code log} (the benchmark keeps its own under target/bench). */
+    public static RoleProcess start(String name, Map<String, String> env, Path logFile) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: the process tests run after `mvn package` (failsafe, verify)");
         }
         int port = freePort();
-        Path log = Path.of("target", "process-it", name + ".log").toAbsolutePath();
+        Path log = logFile.toAbsolutePath();
         try {
             Files.createDirectories(log.getParent());
             var pb = new ProcessBuilder(javaBinary(), "-jar", JAR.toAbsolutePath().toString());
@@ -78,19 +83,19 @@ final class RoleProcess implements AutoCloseable {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
-    Answer ready() {
+    public Answer ready() {
         return get("/q/health/ready");
     }
 
@@ -98,7 +103,7 @@ final class RoleProcess implements AutoCloseable {
         return get("/q/health/live");
     }
 
-    Answer get(String path) {
+    public Answer get(String path) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -112,12 +117,12 @@ final class RoleProcess implements AutoCloseable {
     }
 
     /** SIGTERM, what the kubelet sends first. */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
     /** Waits for the exit; the exit code, or null if still running after {@code timeout}. */
-    Integer awaitExit(Duration timeout) throws InterruptedException {
+    public Integer awaitExit(Duration timeout) throws InterruptedException {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
@@ -135,7 +140,7 @@ final class RoleProcess implements AutoCloseable {
         return -1;
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -143,7 +148,7 @@ final class RoleProcess implements AutoCloseable {
         }
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
