@@ -3,6 +3,8 @@ package dev.apqn.e2e.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.Phase;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -38,10 +40,12 @@ import org.slf4j.LoggerFactory;
  * waits (InUse) until the pod is gone.
  *
  * <p>The simkernel serves sysfs only: there is no vfio driver behind {@code /dev/vfio/<group>} on
- * these machines. The test stands in for the vfio driver by creating that character device node on
- * the node (major {@value #STAND_IN_MAJOR}, local/experimental range; minor = group) before the pod
- * starts, so what is shown is the injection (the node, its numbers, the container's device cgroup
- * letting it be opened), not a working VFIO group.
+ * these machines. The test stands in for the vfio driver by creating the character device nodes our
+ * plugin's CDI spec names on the node before the pod starts: {@code /dev/vfio/<group>} (major
+ * {@value #STAND_IN_MAJOR}, local/experimental range; minor = group) and {@code /dev/vfio/vfio} (10,196, as
+ * on Linux); without them containerd refuses the container (it stats each device node's host path).
+ * So what is shown is the injection (the node, its numbers, the container's device cgroup letting it
+ * be opened), not a working VFIO group.
  */
 @WithNodeCluster
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -55,6 +59,9 @@ class DraOnClusterE2E {
     static final String CLAIM = "hsm";
     static final String POD = "guest";
     static final int STAND_IN_MAJOR = 240;
+    /** /dev/vfio/vfio's numbers on Linux (misc device 196). */
+    static final String VFIO_CONTAINER = "10 196";
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final Duration WAIT = ChartRelease.WAIT;
 
     /** Shared by the ordered steps: the worker node, the reservation's mdev and its IOMMU group, the claim's UID. */
@@ -73,7 +80,7 @@ class DraOnClusterE2E {
         client.pods().inNamespace(TENANT).withName(POD).delete();
         client.resources(ResourceClaim.class).inNamespace(TENANT).withName(CLAIM).delete();
         if (node != null && group != null) {
-            cluster.exec(node, "rm", "-f", "/dev/vfio/" + group);
+            cluster.exec(node, "rm", "-rf", "/dev/vfio");
         }
         ChartRelease.uninstall(cluster, client);
     }
@@ -100,9 +107,11 @@ class DraOnClusterE2E {
     @Order(2)
     void aPodClaimingTheReservationRunsOnItsNodeWithTheMdevsVfioGroup(NodeCluster cluster, KubernetesClient client)
             throws Exception {
-        // what the vfio driver does on a real host when the mdev's group appears (see the class comment)
-        var mknod = cluster.exec(node, "sh", "-c", "mkdir -p /dev/vfio && test -c /dev/vfio/" + group
-                + " || mknod /dev/vfio/" + group + " c " + STAND_IN_MAJOR + " " + group);
+        // what the vfio driver does on a real host: the VFIO container node and one per IOMMU group (see the
+        // class comment); the node container's /dev is its own, the host's is untouched
+        var mknod = cluster.exec(node, "sh", "-c", "mkdir -p /dev/vfio"
+                + " && { test -c /dev/vfio/vfio || mknod /dev/vfio/vfio c " + VFIO_CONTAINER + "; }"
+                + " && { test -c /dev/vfio/" + group + " || mknod /dev/vfio/" + group + " c " + STAND_IN_MAJOR + " " + group + "; }");
         assertThat(mknod.exitCode()).as(mknod.stderr()).isZero();
         String selector = "device.attributes[\"" + DRIVER + "\"].reservationName == \"" + RESERVATION + "\"";
         claimUid = client.resource(DraObjects.claim(TENANT, CLAIM, DRIVER, selector, DRIVER, Map.of())).create()
@@ -124,15 +133,20 @@ class DraOnClusterE2E {
         var spec = cluster.exec(node, "cat", specFile);
         assertThat(spec.exitCode()).as("%s on %s: %s", specFile, node, spec.stderr()).isZero();
         LOG.info("{} on {}: {}", specFile, node, spec.stdout().strip());
-        assertThat(spec.stdout()).contains("\"kind\":\"apqn.dev/mdev\"").contains("\"name\":\"" + claimUid + "\"")
-                .contains("/dev/vfio/" + group + "\"");
+        JsonNode cdi = JSON.readTree(spec.stdout());
+        assertThat(cdi.path("kind").asText()).isEqualTo("apqn.dev/mdev");
+        assertThat(cdi.path("devices")).hasSize(1);
+        assertThat(cdi.path("devices").get(0).path("name").asText()).isEqualTo(claimUid);
+        assertThat(cdi.path("devices").get(0).path("containerEdits").path("deviceNodes").findValuesAsText("path"))
+                .contains("/dev/vfio/" + group);
 
         // containerd injected it: the container has the character device with the node's numbers, and its
         // device cgroup lets it open it (ENXIO: no driver behind the stand-in; EPERM would be the cgroup)
         await("the container's listing").atMost(WAIT).untilAsserted(() -> assertThat(podLog(client)).contains("open: "));
         String log = podLog(client);
         LOG.info("in the container:\n{}", log.strip());
-        assertThat(log).containsPattern("(?m)^c.* " + STAND_IN_MAJOR + ", +" + group + " .*" + group + "$")
+        assertThat(log).containsPattern("(?m)^c.* " + STAND_IN_MAJOR + ", +" + group + " .* " + group + "$")
+                .containsPattern("(?m)^c.* 10, +196 .* vfio$")
                 .contains("No such device or address").doesNotContain("Operation not permitted");
     }
 
