@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.Phase;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
@@ -36,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * reservation as a device of driver {@value #DRIVER}; a ResourceClaim selects it by the reservation's
  * name (CEL); the scheduler places the pod on the reservation's node; the kubelet calls the agent's
  * DRA plugin, whose CDI spec names the mdev's {@code /dev/vfio/<group>}; containerd puts that device
- * node into the container. The reservation shows the claim and pod as its consumer, and its release
- * waits (InUse) until the pod is gone.
+ * node into the container. The node's agent reports the claim and pod as the reservation's consumer
+ * and the reservation shows it; its release waits (InUse) until the pod is gone.
  *
  * <p>The simkernel serves sysfs only: there is no vfio driver behind {@code /dev/vfio/<group>} on
  * these machines. The test stands in for the vfio driver by creating the character device nodes our
@@ -62,6 +61,8 @@ class DraOnClusterE2E {
     /** /dev/vfio/vfio's numbers on Linux (misc device 196). */
     static final String VFIO_CONTAINER = "10 196";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Read untyped (as kubectl shows them): the consumers are what a user sees. */
+    private static final String API_VERSION = APQNReservation.GROUP + "/" + APQNReservation.VERSION;
     static final Duration WAIT = ChartRelease.WAIT;
 
     /** Shared by the ordered steps: the worker node, the reservation's mdev and its IOMMU group, the claim's UID. */
@@ -152,13 +153,13 @@ class DraOnClusterE2E {
 
     @Test
     @Order(3)
-    void theReservationShowsTheClaimAndPodAsItsConsumer(KubernetesClient client) {
-        await("consumer of " + RESERVATION).atMost(WAIT).untilAsserted(() -> {
-            List<Map<String, Object>> consumers = consumersOf(client);
-            assertThat(consumers).hasSize(1);
-            assertThat(consumers.get(0)).containsEntry("claim", TENANT + "/" + CLAIM).containsEntry("claimUID", claimUid)
-                    .containsEntry("pod", TENANT + "/" + POD);
-        });
+    void theNodeAndTheReservationShowTheClaimAndPodAsItsConsumer(KubernetesClient client) {
+        // the node's agent reports what its plugin prepared (APNodeState status.reservations[].consumers) ...
+        await("consumer of " + RESERVATION + " in " + node + "'s APNodeState").atMost(WAIT).untilAsserted(() ->
+                assertConsumerIsOurClaimAndPod(nodeReportedConsumers(client)));
+        // ... and the controller shows it on the reservation (status.consumers, the CONSUMER column)
+        await("consumer in " + RESERVATION + "'s status").atMost(WAIT).untilAsserted(() ->
+                assertConsumerIsOurClaimAndPod(reservationConsumers(client)));
     }
 
     @Test
@@ -202,13 +203,35 @@ class DraOnClusterE2E {
         return a == null ? null : a.getString();
     }
 
-    /** status.consumers as a user reads it ({@code kubectl get apqnr -o yaml}). */
+    private static void assertConsumerIsOurClaimAndPod(List<Map<String, Object>> consumers) {
+        assertThat(consumers).hasSize(1);
+        assertThat(consumers.get(0)).containsEntry("claim", TENANT + "/" + CLAIM).containsEntry("claimUID", claimUid)
+                .containsEntry("pod", TENANT + "/" + POD);
+    }
+
+    /** The reservation's status.consumers as a user reads it ({@code kubectl get apqnr -o yaml}). */
+    private static List<Map<String, Object>> reservationConsumers(KubernetesClient client) {
+        var r = client.genericKubernetesResources(API_VERSION, "APQNReservation").inNamespace(TENANT).withName(RESERVATION).get();
+        return consumers(map(r.getAdditionalProperties().get("status")));
+    }
+
+    /** The consumers the node's agent reports for the reservation in its APNodeState. */
+    private static List<Map<String, Object>> nodeReportedConsumers(KubernetesClient client) {
+        var state = client.genericKubernetesResources(API_VERSION, "APNodeState").withName(node).get();
+        Object reservations = map(state.getAdditionalProperties().get("status")).get("reservations");
+        return reservations == null ? List.of() : ((List<?>) reservations).stream().map(DraOnClusterE2E::map)
+                .filter(x -> (TENANT + "/" + RESERVATION).equals(x.get("reservation")))
+                .findFirst().map(DraOnClusterE2E::consumers).orElse(List.of());
+    }
+
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> consumersOf(KubernetesClient client) {
-        GenericKubernetesResource r = client.genericKubernetesResources(APQNReservation.GROUP + "/" + APQNReservation.VERSION, "APQNReservation")
-                .inNamespace(TENANT).withName(RESERVATION).get();
-        var status = (Map<String, Object>) r.getAdditionalProperties().get("status");
-        return status == null ? List.of() : (List<Map<String, Object>>) Objects.requireNonNullElse(status.get("consumers"), List.of());
+    private static List<Map<String, Object>> consumers(Map<String, Object> owner) {
+        return (List<Map<String, Object>>) Objects.requireNonNullElse(owner.get("consumers"), List.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o == null ? Map.of() : (Map<String, Object>) o;
     }
 
     private static Pod awaitPod(KubernetesClient client, Predicate<Pod> done, String what) {
