@@ -221,7 +221,7 @@ go_build() {
     cd "$module_dir"
     # readonly: the committed go.mod/go.sum are the whole truth; GOWORK=off: no outer go.work applies.
     GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 \
-      go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
+      go build -trimpath ${GO_BUILD_TAGS:+-tags "$GO_BUILD_TAGS"} -ldflags "$ldflags" -o "$out" "$pkg"
   ) >"$logf" 2>&1 &
   local pid=$! next=$((SECONDS + 60))
   while kill -0 "$pid" 2>/dev/null; do

@@ -15,9 +15,15 @@ NODE_MOD="$HERE/node-image/k8s"
 NODE_CACHE="${NODE_IMAGE_CACHE:-$HOME/.cache/apqn-operator/node-image}"
 NODE_BIN="$NODE_CACHE/bin/${KUBERNETES_VERSION}-linux-${ARCH}"
 NODE_BINARIES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+DRA_TEST_DRIVER=dra-test-driver
+# containerd 2.x from its Go module (hack/node-image/containerd): Debian's containerd 1.6 does not
+# inject CDI devices, which the kubelet asks for when a pod uses a DRA ResourceClaim.
+CONTAINERD_MOD="$HERE/node-image/containerd"
+CONTAINERD_BINARIES=(containerd containerd-shim-runc-v2 ctr)
 SUITE=bookworm
-# What the node runs besides the Kubernetes binaries. busybox-static doubles as the test pods' image.
-PACKAGES=containerd,runc,containernetworking-plugins,iptables,iproute2,ca-certificates,openssl,conntrack,kmod,procps,tini,busybox-static
+# What the node runs besides the Kubernetes binaries and containerd. busybox-static doubles as the
+# test pods' image. runc is Debian's (1.1.5): containerd 2.x's shim drives it unchanged.
+PACKAGES=runc,containernetworking-plugins,iptables,iproute2,ca-certificates,openssl,conntrack,kmod,procps,tini,busybox-static
 IMAGE_REPO="${NODE_IMAGE_REPO:-apqn.dev/e2e/node}"
 # The tag tests start by default (dev.apqn.e2e.cluster): stable across rebuilds of the same release.
 IMAGE_REF="$IMAGE_REPO:v${KUBERNETES_VERSION}"
@@ -38,6 +44,7 @@ Commands:
   build         build the node image (or reuse it: each stage is cached by its inputs) and tag it
                 $IMAGE_REF; needs a Docker engine (hack/docker.sh ensure) and DOCKER_HOST
   binaries      only build the Kubernetes node binaries into $NODE_BIN
+  containerd    only build containerd 2.x (hack/node-image/containerd) into $NODE_CACHE/containerd/
   ref           print the image reference tests use
   regen-go-mod  rewrite hack/node-image/k8s/go.mod from hack/control-plane/kube-apiserver/go.mod (after a bump)
 USAGE
@@ -66,8 +73,56 @@ cmd_binaries() {
     mv -f "$tmp/$name" "$NODE_BIN/$name"
     node_binary_ok "$name" || ndie "$name: built binary does not report Kubernetes v${KUBERNETES_VERSION}"
   done
+  # Kubernetes' own DRA test driver (test/e2e/dra/test-driver): a kubelet plugin that publishes
+  # ResourceSlices and answers NodePrepareResources with a CDI spec of env variables. The *E2E tests
+  # start it on a node to show CDI injection through DRA independently of our plugin.
+  if [[ -x "$NODE_BIN/$DRA_TEST_DRIVER" ]]; then
+    nlog "$DRA_TEST_DRIVER: cached ($NODE_BIN/$DRA_TEST_DRIVER)"
+  else
+    go_build "$DRA_TEST_DRIVER" "$NODE_MOD" k8s.io/kubernetes/test/e2e/dra/test-driver "$(k8s_ldflags)" "$tmp/$DRA_TEST_DRIVER" || { rm -rf "$tmp"; ndie "$DRA_TEST_DRIVER: build failed"; }
+    mv -f "$tmp/$DRA_TEST_DRIVER" "$NODE_BIN/$DRA_TEST_DRIVER"
+  fi
   rm -rf "$tmp"
   nlog "binaries ready in $((SECONDS - start))s: $NODE_BIN"
+}
+
+# --- stage 1b: containerd 2.x from its Go module -----------------------------------------------------
+
+containerd_version() { awk '$1 == "github.com/containerd/containerd/v2" { print $2; exit }' "$CONTAINERD_MOD/go.mod"; }
+
+# The cache directory is keyed by the wrapper module's go.mod + go.sum (the whole input of the build)
+# and the Go version, so a version bump or another toolchain builds afresh.
+containerd_dir() {
+  local key
+  key="$(cat "$CONTAINERD_MOD/go.mod" "$CONTAINERD_MOD/go.sum" <(go env GOVERSION) | sha256sum | cut -c1-16)"
+  echo "$NODE_CACHE/containerd/$(containerd_version)-linux-${ARCH}-$key"
+}
+
+cmd_containerd() {
+  local version dir name tmp ldflags start=$SECONDS
+  require_go containerd
+  version="$(containerd_version)"
+  [[ -n "$version" ]] || ndie "hack/node-image/containerd/go.mod does not require github.com/containerd/containerd/v2"
+  dir="$(containerd_dir)"
+  CONTAINERD_BIN="$dir"
+  if [[ -x "$dir/containerd" && -x "$dir/containerd-shim-runc-v2" && -x "$dir/ctr" ]] &&
+    "$dir/containerd" --version 2>/dev/null | grep -q " $version "; then
+    nlog "containerd $version: cached ($dir)"
+    return 0
+  fi
+  mkdir -p "$NODE_CACHE/containerd"
+  tmp="$(mktemp -d "$NODE_CACHE/containerd/.tmp.XXXXXX")"
+  # static (CGO_ENABLED=0, as containerd's own shim build): no btrfs/devmapper/zfs snapshotters, the
+  # node uses overlayfs; the version stamps what `containerd --version` and the CRI report
+  ldflags="-s -w -X github.com/containerd/containerd/v2/version.Version=$version -X github.com/containerd/containerd/v2/version.Revision=go-module-$version"
+  for name in "${CONTAINERD_BINARIES[@]}"; do
+    GO_BUILD_TAGS="no_btrfs,no_devmapper,no_zfs" go_build "$name" "$CONTAINERD_MOD" \
+      "github.com/containerd/containerd/v2/cmd/$name" "$ldflags" "$tmp/$name" || { rm -rf "$tmp"; ndie "$name: build failed"; }
+  done
+  "$tmp/containerd" --version | grep -q " $version " || { rm -rf "$tmp"; ndie "built containerd does not report $version"; }
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  nlog "containerd $version built in $((SECONDS - start))s: $dir"
 }
 
 # --- stage 2: the Debian rootfs ---------------------------------------------------------------------
@@ -177,6 +232,7 @@ cmd_build() {
   require_docker
   t=$SECONDS
   cmd_binaries
+  cmd_containerd
   "$HERE/control-plane.sh" ensure
   local bin_s=$((SECONDS - t))
   t=$SECONDS
@@ -194,8 +250,9 @@ cmd_build() {
   mkdir -p "$ctx/bin" "$ctx/images"
   # hard links: the build context costs no copies of the ~600 MB of binaries
   local name
-  for name in "${NODE_BINARIES[@]}"; do ln -f "$NODE_BIN/$name" "$ctx/bin/$name" 2>/dev/null || cp "$NODE_BIN/$name" "$ctx/bin/$name"; done
+  for name in "${NODE_BINARIES[@]}" "$DRA_TEST_DRIVER"; do ln -f "$NODE_BIN/$name" "$ctx/bin/$name" 2>/dev/null || cp "$NODE_BIN/$name" "$ctx/bin/$name"; done
   for name in kube-apiserver etcd kubectl; do ln -f "$K8S_DIR/$name" "$ctx/bin/$name" 2>/dev/null || cp "$K8S_DIR/$name" "$ctx/bin/$name"; done
+  for name in "${CONTAINERD_BINARIES[@]}"; do ln -f "$CONTAINERD_BIN/$name" "$ctx/bin/$name" 2>/dev/null || cp "$CONTAINERD_BIN/$name" "$ctx/bin/$name"; done
   cp "$PAUSE_TAR" "$ctx/images/pause.tar"
   cp "$BUSYBOX_TAR" "$ctx/images/busybox.tar"
   cp -a "$HERE/node-image/rootfs" "$ctx/rootfs"
@@ -239,6 +296,7 @@ cmd_regen_go_mod() {
     awk '$1 == "go" || $1 == "godebug" { print; print "" }' "$src"
     echo "tool ("
     printf '\tk8s.io/kubernetes/cmd/%s\n' "${NODE_BINARIES[@]}"
+    printf '\tk8s.io/kubernetes/test/e2e/dra/test-driver\n'
     echo ")"
     echo
     echo "require k8s.io/kubernetes v${KUBERNETES_VERSION}"
@@ -255,6 +313,7 @@ main() {
   case "${1:-}" in
     build) cmd_build ;;
     binaries) cmd_binaries ;;
+    containerd) cmd_containerd ;;
     rootfs) ensure_rootfs ;;
     ref) echo "$IMAGE_REF" ;;
     regen-go-mod) cmd_regen_go_mod ;;

@@ -54,6 +54,13 @@ final class SimkernelOnNode {
         return read(MATRIX + "/" + uuid + "/matrix").lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
     }
 
+    /** The number of an mdev's IOMMU group (its {@code iommu_group} link's target), the N of /dev/vfio/N. */
+    String iommuGroupOf(String uuid) {
+        var r = cluster.exec(node, "readlink", ROOT + MATRIX + "/" + uuid + "/iommu_group");
+        assertThat(r.exitCode()).as("iommu_group of %s on %s: %s", uuid, node, r.stderr()).isZero();
+        return r.stdout().strip().replaceFirst(".*/", "");
+    }
+
     /** The driver a queue device is bound to ({@code vfio_ap}, {@code cex4queue}), if any. */
     Optional<String> driverOf(String apqn) {
         var r = cluster.exec(node, "readlink", ROOT + "/sys/bus/ap/devices/" + apqn + "/driver");
