@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Ignore;
@@ -24,7 +25,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -52,7 +52,7 @@ import java.util.stream.Collectors;
  * no event of its own: the pass reschedules itself at the Lease's deadline.
  */
 @Ignore // registered by ControllerOperator (role switch, see dev.apqn.app)
-@ControllerConfiguration(name = NodeReconciler.NAME, fieldManager = ReservationReconciler.FIELD_MANAGER,
+@ControllerConfiguration(informer = @Informer(itemStore = WithoutManagedFields.class), name = NodeReconciler.NAME, fieldManager = ReservationReconciler.FIELD_MANAGER,
         generationAwareEventProcessing = false)
 public class NodeReconciler implements Reconciler<APNodeState> {
 
@@ -76,11 +76,12 @@ public class NodeReconciler implements Reconciler<APNodeState> {
         statuses = new ReservationStatusWrites(ctx.getClient(), events, view.settings().statusSettle());
         view.policies = new InformerEventSource<>(InformerEventSourceConfiguration.from(APQNPolicy.class, APNodeState.class)
                 .withName("apqnpolicies")
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(p -> allNodes()).build(), ctx);
         view.nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, APNodeState.class)
                 .withName("nodes")
                 // a Node object is mostly status (images, conditions): only its metadata is kept
-                .withItemStore(new TransformingItemStore<>(NodeReconciler::metadataOnly))
+                .withItemStore(new NodeMetadataOnly())
                 .withSecondaryToPrimaryMapper(n -> Set.of(new ResourceID(n.getMetadata().getName())))
                 // only labels (selectors, policies) and deletion matter: kubelet heartbeats do not
                 .withOnUpdateFilter((n, o) -> !Objects.equals(n.getMetadata().getLabels(), o.getMetadata().getLabels())
@@ -100,15 +101,6 @@ public class NodeReconciler implements Reconciler<APNodeState> {
 
     private Set<ResourceID> allNodes() {
         return view.nodeStates.list().map(ResourceID::fromResource).collect(Collectors.toSet());
-    }
-
-    static Node metadataOnly(Node n) {
-        var m = n.getMetadata();
-        var copy = new Node();
-        copy.setMetadata(new ObjectMetaBuilder().withName(m.getName()).withUid(m.getUid())
-                .withResourceVersion(m.getResourceVersion()).withLabels(m.getLabels())
-                .withDeletionTimestamp(m.getDeletionTimestamp()).build());
-        return copy;
     }
 
     @Override

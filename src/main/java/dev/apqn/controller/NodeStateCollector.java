@@ -6,6 +6,7 @@ import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Ignore;
@@ -24,7 +25,7 @@ import java.util.Set;
  * that node drop their finalizers themselves, each with a NodeDeleted event.
  */
 @Ignore
-@ControllerConfiguration(name = NodeStateCollector.NAME)
+@ControllerConfiguration(name = NodeStateCollector.NAME, informer = @Informer(itemStore = WithoutManagedFields.class))
 public class NodeStateCollector implements Reconciler<APNodeState> {
 
     public static final String NAME = "apqn-nodestate-collector";
@@ -35,6 +36,7 @@ public class NodeStateCollector implements Reconciler<APNodeState> {
     public List<EventSource<?, APNodeState>> prepareEventSources(EventSourceContext<APNodeState> ctx) {
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, APNodeState.class)
                 .withName("nodes")
+                .withItemStore(new NodeMetadataOnly())
                 .withSecondaryToPrimaryMapper(n -> Set.of(new ResourceID(n.getMetadata().getName())))
                 .build(), ctx);
         return List.of(nodes);

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Ignore;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -21,7 +22,7 @@ import java.util.Objects;
  * when their Node is gone is {@link NodeStateCollector}'s job. Never touches the Node itself.
  */
 @Ignore
-@ControllerConfiguration(name = NodeStateManager.NAME)
+@ControllerConfiguration(name = NodeStateManager.NAME, informer = @Informer(itemStore = NodeMetadataOnly.class))
 public class NodeStateManager implements Reconciler<Node> {
 
     public static final String NAME = "apqn-nodestate-manager";

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -41,7 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ways out are a deleted Node and the {@value #FORCE_RELEASE} annotation, each with a Warning event.
  */
 @Ignore // registered by ControllerOperator, not by the Quarkus extension (role switch, see dev.apqn.app)
-@ControllerConfiguration(name = ReservationReconciler.NAME, finalizerName = ReservationReconciler.FINALIZER,
+@ControllerConfiguration(informer = @Informer(itemStore = WithoutManagedFields.class), name = ReservationReconciler.NAME, finalizerName = ReservationReconciler.FINALIZER,
         fieldManager = ReservationReconciler.FIELD_MANAGER, generationAwareEventProcessing = false)
 public class ReservationReconciler implements Reconciler<APQNReservation>, Cleaner<APQNReservation> {
 
