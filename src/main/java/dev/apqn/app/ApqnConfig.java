@@ -146,6 +146,11 @@ public interface ApqnConfig {
                 + " normal path the reservation goes straight to Ready or away, one status write and its watch events fewer")
         @WithDefault("3s")
         Duration statusSettle();
+
+        @ConfigDoc("changes to the reservations of one node within this window are planned in one pass and one"
+                + " APNodeState write (a burst of creates or deletes); it adds at most this much to apply->Ready")
+        @WithDefault("150ms")
+        Duration nodeBatchWindow();
     }
 
     interface Lease {

@@ -46,7 +46,8 @@ public final class ApqnConfigs {
         return new ControllerSettings(c.namespace(), c.controller().agentExpiryFactor(), c.controller().agentRecheck(),
                 labels(c.controller().nodeSelector()), c.controller().resync(), c.lease().leaderElection(),
                 c.lease().leaderName(), c.namespace(), c.lease().duration(), c.lease().renewDeadline(),
-                c.lease().retryPeriod(), ControllerSettings.hostname(), c.controller().statusSettle());
+                c.lease().retryPeriod(), ControllerSettings.hostname(), c.controller().statusSettle(),
+                c.controller().nodeBatchWindow());
     }
 
     /** The agent role's settings; its identity is the pod's ({@code POD_NAME}, else the host name). */

@@ -20,12 +20,13 @@ import java.util.Map;
  * @param retryPeriod           leader-election retry period
  * @param identity              this instance's identity (pod name)
  * @param statusSettle          how long a transient status (applying, releasing) must last before it is written
+ * @param nodeBatchWindow       reservation changes of one node within this window are planned in one pass
  */
 public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFactor, Duration agentRecheck,
                                  Map<String, String> nodeStateSelector, Duration resync, boolean leaderElection,
                                  String leaderLeaseName, String leaderLeaseNamespace, Duration leaseDuration,
                                  Duration renewDeadline, Duration retryPeriod, String identity,
-                                 Duration statusSettle) {
+                                 Duration statusSettle, Duration nodeBatchWindow) {
 
     /** The default of {@code apqn.lease.leader-name}, a constant for the tests that look the Lease up. */
     public static final String DEFAULT_LEADER_LEASE = "apqn-controller-leader";
@@ -39,22 +40,23 @@ public record ControllerSettings(String agentLeaseNamespace, int agentExpiryFact
 
     public ControllerSettings withAgentLeaseNamespace(String ns) {
         return new ControllerSettings(ns, agentExpiryFactor, agentRecheck, nodeStateSelector, resync, leaderElection,
-                leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, statusSettle);
+                leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, statusSettle, nodeBatchWindow);
     }
 
     public ControllerSettings withAgentRecheck(Duration d) {
         return new ControllerSettings(agentLeaseNamespace, agentExpiryFactor, d, nodeStateSelector, resync, leaderElection,
-                leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, statusSettle);
+                leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, statusSettle, nodeBatchWindow);
     }
 
     public ControllerSettings withLeaderElection(boolean on, String namespace) {
         return new ControllerSettings(agentLeaseNamespace, agentExpiryFactor, agentRecheck, nodeStateSelector, resync, on,
-                leaderLeaseName, namespace, leaseDuration, renewDeadline, retryPeriod, identity, statusSettle);
+                leaderLeaseName, namespace, leaseDuration, renewDeadline, retryPeriod, identity, statusSettle, nodeBatchWindow);
     }
 
     public ControllerSettings withStatusSettle(Duration d) {
         return new ControllerSettings(agentLeaseNamespace, agentExpiryFactor, agentRecheck, nodeStateSelector, resync,
-                leaderElection, leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, d);
+                leaderElection, leaderLeaseName, leaderLeaseNamespace, leaseDuration, renewDeadline, retryPeriod, identity, d,
+                nodeBatchWindow);
     }
 
     /** This instance's identity: {@code POD_NAME}, else {@code HOSTNAME}, else one made of the process id. */

@@ -40,10 +40,11 @@ final class ControllerView {
      */
     final java.util.Map<String, String> placements = new java.util.concurrent.ConcurrentHashMap<>();
     /** Reservation events that concern a node, handed to the node reconciler. */
-    final NodePokes pokes = new NodePokes();
+    final NodePokes pokes;
 
     ControllerView(ControllerSettings settings) {
         this.settings = Objects.requireNonNull(settings);
+        this.pokes = new NodePokes(settings.nodeBatchWindow());
     }
 
     ControllerSettings settings() {

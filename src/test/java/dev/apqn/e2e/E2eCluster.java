@@ -206,7 +206,7 @@ final class E2eCluster implements AutoCloseable {
         ControllerSettings cs = new ControllerSettings(system, 3, Duration.ofSeconds(1),
                 Map.of("kubernetes.io/arch", "s390x", CLUSTER_LABEL, id), Duration.ofSeconds(30), false,
                 ControllerSettings.DEFAULT_LEADER_LEASE, system, Duration.ofSeconds(15), Duration.ofSeconds(10),
-                Duration.ofSeconds(2), "e2e-controller-" + id, Duration.ofSeconds(3));
+                Duration.ofSeconds(2), "e2e-controller-" + id, Duration.ofSeconds(3), Duration.ofMillis(150));
         this.controller = ControllerOperator.create(admin, cs, false);
         this.controller.start();
     }
