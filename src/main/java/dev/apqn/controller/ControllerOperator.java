@@ -58,11 +58,11 @@ public final class ControllerOperator {
                 o.withLeaderElectionConfiguration(leaderElection(settings, exitOnLostLeadership, callbacks));
             }
         });
-        ControllerView view = new ControllerView(settings);
+        ControllerView view = new ControllerView(settings, client);
         operator.register(new ReservationReconciler(view));
         operator.register(new NodeReconciler(view));
         operator.register(new NodeStateManager(settings));
-        operator.register(new NodeStateCollector());
+        operator.register(new NodeStateCollector(view.events));
         return operator;
     }
 

@@ -3,8 +3,10 @@ package dev.apqn.controller;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNPolicy;
 import dev.apqn.api.v1alpha1.APQNReservation;
+import dev.apqn.events.EventRecorder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
@@ -42,9 +44,18 @@ final class ControllerView {
     /** Reservation events that concern a node, handed to the node reconciler. */
     final NodePokes pokes;
 
-    ControllerView(ControllerSettings settings) {
+    /**
+     * The controller's one Event recorder and one reservation-status writer: both reconcilers write
+     * statuses, and a transition remembered by one must not be recorded again by the other.
+     */
+    final EventRecorder events;
+    final ReservationStatusWrites statuses;
+
+    ControllerView(ControllerSettings settings, KubernetesClient client) {
         this.settings = Objects.requireNonNull(settings);
         this.pokes = new NodePokes(settings.nodeBatchWindow());
+        this.events = new EventRecorder(client, EventRecorder.CONTROLLER, settings.identity());
+        this.statuses = new ReservationStatusWrites(client, events, settings.statusSettle());
     }
 
     ControllerSettings settings() {

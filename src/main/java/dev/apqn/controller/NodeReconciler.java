@@ -7,7 +7,6 @@ import dev.apqn.api.v1alpha1.APQNReservationStatus;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.plan.Decision;
-import dev.apqn.events.EventRecorder;
 import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -61,8 +60,6 @@ public class NodeReconciler implements Reconciler<APNodeState> {
 
     private final ControllerView view;
     private final NodePlanning planning;
-    private volatile ReservationStatusWrites statuses;
-    private volatile EventRecorder events;
 
     NodeReconciler(ControllerView view) {
         this.view = Objects.requireNonNull(view);
@@ -72,8 +69,6 @@ public class NodeReconciler implements Reconciler<APNodeState> {
     @Override
     public List<EventSource<?, APNodeState>> prepareEventSources(EventSourceContext<APNodeState> ctx) {
         view.nodeStates = ctx.getPrimaryCache();
-        events = new EventRecorder(ctx.getClient(), EventRecorder.CONTROLLER);
-        statuses = new ReservationStatusWrites(ctx.getClient(), events, view.settings().statusSettle());
         view.policies = new InformerEventSource<>(InformerEventSourceConfiguration.from(APQNPolicy.class, APNodeState.class)
                 .withName("apqnpolicies")
                 .withItemStore(new WithoutManagedFields<>())
@@ -128,14 +123,14 @@ public class NodeReconciler implements Reconciler<APNodeState> {
         AgentLiveness.Verdict alive = view.liveness(name);
         if (!alive.alive()) {
             for (APQNReservation r : planning.members(ns).values()) {
-                statuses.write(r, ReservationStatusBuilder.agentUnavailable(statuses.current(r), name, alive.message(), now));
+                view.statuses.write(r, ReservationStatusBuilder.agentUnavailable(view.statuses.current(r), name, alive.message(), now));
             }
             return Optional.of(alive.recheckIn());
         }
         NodePlanning.Planned p = planning.plan(ns, node);
         if (p == null) {
             for (APQNReservation r : planning.members(ns).values()) {
-                statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), name, true, Reason.WaitingForAgent,
+                view.statuses.write(r, ReservationStatusBuilder.blocked(view.statuses.current(r), name, true, Reason.WaitingForAgent,
                         "waiting for the apqn agent on node " + name + " to report its mode and inventory", now));
             }
             return Optional.of(view.settings().agentRecheck());
@@ -156,7 +151,7 @@ public class NodeReconciler implements Reconciler<APNodeState> {
         }
         Duration next = alive.recheckIn().compareTo(view.settings().resync()) < 0 ? alive.recheckIn() : view.settings().resync();
         for (APQNReservation cached : p.members().values()) {
-            APQNReservation r = statuses.current(cached);
+            APQNReservation r = view.statuses.current(cached);
             Decision d = p.plan().decisions().get(r.ref());
             boolean deleting = r.getMetadata().getDeletionTimestamp() != null;
             if (r.getSpec().getNodeName() == null) {
@@ -176,7 +171,7 @@ public class NodeReconciler implements Reconciler<APNodeState> {
             var report = ReservationStatusBuilder.AgentReport.of(ns.getStatus(), r.ref(), MdevUuids.of(r).toString());
             APQNReservationStatus st = ReservationStatusBuilder.fromDecision(r, name, d, p.input(),
                     p.policy().collateralNeedsApproval(), report, now);
-            Optional<Duration> held = statuses.write(r, st);
+            Optional<Duration> held = view.statuses.write(r, st);
             if (held.isPresent() && held.get().compareTo(next) < 0) {
                 next = held.get();
             }
@@ -191,22 +186,22 @@ public class NodeReconciler implements Reconciler<APNodeState> {
     private void nodeGone(KubernetesClient client, String name, java.util.Collection<APQNReservation> members, String now) {
         for (APQNReservation r : members) {
             if (r.getMetadata().getDeletionTimestamp() != null) {
-                events.emit(r, true, Reason.NodeDeleted, "node " + name + " is gone: its APQN bookkeeping is dropped"
+                view.events.emit(r, true, Reason.NodeDeleted, "node " + name + " is gone: its APQN bookkeeping is dropped"
                         + " and finalizer " + ReservationReconciler.FINALIZER + " removed");
                 Finalizers.remove(client, r);
-                statuses.forget(r);
+                view.statuses.forget(r);
             } else if (r.getSpec().getNodeName() != null) {
-                statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), name, false, Reason.NodeNotFound,
+                view.statuses.write(r, ReservationStatusBuilder.blocked(view.statuses.current(r), name, false, Reason.NodeNotFound,
                         "node " + name + " does not exist (spec.nodeName); create the reservation for an existing node", now));
             }
         }
     }
 
     private void release(KubernetesClient client, APQNReservation r, String node) {
-        events.emit(r, false, Reason.Released, "node " + node + ": the agent released mdev " + MdevUuids.of(r)
+        view.events.emit(r, false, Reason.Released, "node " + node + ": the agent released mdev " + MdevUuids.of(r)
                 + "; finalizer " + ReservationReconciler.FINALIZER + " removed");
         Finalizers.remove(client, r);
-        statuses.forget(r);
+        view.statuses.forget(r);
     }
 
     /**

@@ -30,7 +30,12 @@ public class NodeStateCollector implements Reconciler<APNodeState> {
 
     public static final String NAME = "apqn-nodestate-collector";
 
+    private final EventRecorder events;
     private volatile InformerEventSource<Node, APNodeState> nodes;
+
+    NodeStateCollector(EventRecorder events) {
+        this.events = events;
+    }
 
     @Override
     public List<EventSource<?, APNodeState>> prepareEventSources(EventSourceContext<APNodeState> ctx) {
@@ -48,7 +53,7 @@ public class NodeStateCollector implements Reconciler<APNodeState> {
         if (nodes.get(new ResourceID(name)).isPresent() || context.getClient().nodes().withName(name).get() != null) {
             return UpdateControl.noUpdate();
         }
-        new EventRecorder(context.getClient(), EventRecorder.CONTROLLER).emit(ns, true, Reason.NodeDeleted, "node " + name + " is gone: its"
+        events.emit(ns, true, Reason.NodeDeleted, "node " + name + " is gone: its"
                 + " APNodeState (allocations, host edits) is deleted; its reservations drop their finalizers");
         context.getClient().resource(ns).delete();
         return UpdateControl.noUpdate();

@@ -5,7 +5,6 @@ import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.MdevUuids;
 import dev.apqn.plan.Decision;
 import dev.apqn.plan.NodePlan;
-import dev.apqn.events.EventRecorder;
 import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What is per reservation: its finalizer, the placement of a selection request on a node, and handing
  * every change to the node the reservation is on ({@link NodePokes}): the node reconciler plans the
- * node and writes the statuses. A reservation whose node has no APNodeState gets one (its Node
+ * node and writes the view.statuses. A reservation whose node has no APNodeState gets one (its Node
  * exists) or a NodeNotFound status. The controller never writes a reservation's spec and never
  * touches a node.
  *
@@ -55,8 +54,6 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
     private final NodePlanning planning;
     /** Per reservation uid: the part of it a node's plan depends on, as last handed to the node. */
     private final Map<String, String> handed = new ConcurrentHashMap<>();
-    private volatile EventRecorder events;
-    private volatile ReservationStatusWrites statuses;
 
     ReservationReconciler(ControllerView view) {
         this.view = Objects.requireNonNull(view);
@@ -67,8 +64,6 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
     public List<EventSource<?, APQNReservation>> prepareEventSources(EventSourceContext<APQNReservation> ctx) {
         ctx.getPrimaryCache().addIndexer(ControllerView.NODE_INDEX, r -> List.of(ControllerView.nodeKey(r)));
         view.reservations = ctx.getPrimaryCache();
-        events = new EventRecorder(ctx.getClient(), EventRecorder.CONTROLLER);
-        statuses = new ReservationStatusWrites(ctx.getClient(), events, view.settings().statusSettle());
         return List.of();
     }
 
@@ -97,7 +92,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         Optional<String> node = placedNode(r);
         Map<String, String> ann = r.getMetadata().getAnnotations();
         if (ann != null && "true".equalsIgnoreCase(ann.get(FORCE_RELEASE))) {
-            events.emit(r, true, Reason.ForceReleased, "annotation " + FORCE_RELEASE + "=true: finalizer " + FINALIZER
+            view.events.emit(r, true, Reason.ForceReleased, "annotation " + FORCE_RELEASE + "=true: finalizer " + FINALIZER
                     + " removed without waiting for the agent; node " + node.orElse(ControllerView.nodeKey(r))
                     + " may still hold mdev " + MdevUuids.of(r) + " and its APQNs until its agent catches up");
             return gone(r, node);
@@ -107,7 +102,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
         }
         if (view.nodeState(node.get()).isEmpty() && view.node(node.get()).isEmpty()
                 && client.nodes().withName(node.get()).get() == null) {
-            events.emit(r, true, Reason.NodeDeleted, "node " + node.get() + " is gone: its APQN bookkeeping is dropped"
+            view.events.emit(r, true, Reason.NodeDeleted, "node " + node.get() + " is gone: its APQN bookkeeping is dropped"
                     + " and finalizer " + FINALIZER + " removed");
             return gone(r, node);
         }
@@ -120,7 +115,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
     private DeleteControl gone(APQNReservation r, Optional<String> node) {
         view.placements.remove(r.ref());
         handed.remove(r.getMetadata().getUid());
-        statuses.forget(r);
+        view.statuses.forget(r);
         node.ifPresent(view.pokes::poke); // the node's plan drops it
         return DeleteControl.defaultDelete();
     }
@@ -203,7 +198,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
                 + r.getSpec().getSelect().getDomains() + " domains"
                 + (r.getSpec().getNodeSelector() == null ? "" : " with labels " + r.getSpec().getNodeSelector())
                 + (why.isEmpty() ? ": no node with an apqn agent matches" : ": " + String.join("; ", why));
-        statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), null, false, Reason.InsufficientCapacity,
+        view.statuses.write(r, ReservationStatusBuilder.blocked(view.statuses.current(r), null, false, Reason.InsufficientCapacity,
                 msg, now));
         return view.settings().agentRecheck();
     }
@@ -215,7 +210,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
             return view.settings().agentRecheck();
         }
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        statuses.write(r, ReservationStatusBuilder.blocked(statuses.current(r), node, false, Reason.NodeNotFound,
+        view.statuses.write(r, ReservationStatusBuilder.blocked(view.statuses.current(r), node, false, Reason.NodeNotFound,
                 "node " + node + " does not exist (spec.nodeName); create the reservation for an existing node", now));
         return view.settings().agentRecheck();
     }

@@ -1,13 +1,11 @@
 package dev.apqn.dra;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourcePool;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -117,15 +115,11 @@ public final class ResourceSlicePublisher {
             if (have == null || have.getSpec().getPool() == null
                     || !node.equals(have.getSpec().getPool().getName())
                     || !Long.valueOf(chunks.size()).equals(have.getSpec().getPool().getResourceSliceCount())
-                    || !json(chunks.get(i)).equals(json(have.getSpec().getDevices()))) {
+                    || !chunks.get(i).equals(have.getSpec().getDevices() == null ? List.of() : have.getSpec().getDevices())) {
                 return false;
             }
             generations.add(have.getSpec().getPool().getGeneration());
         }
         return generations.size() <= 1;
-    }
-
-    private static JsonNode json(List<Device> devices) {
-        return Serialization.jsonMapper().valueToTree(devices == null ? List.of() : devices);
     }
 }

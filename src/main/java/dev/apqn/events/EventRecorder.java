@@ -72,24 +72,11 @@ public final class EventRecorder {
         }
     };
 
-    /** A recorder for {@code component} ({@link #CONTROLLER}, {@link #AGENT}); the instance is this pod. */
-    public EventRecorder(KubernetesClient client, String component) {
-        this(client, component, podName());
-    }
-
+    /** A recorder for {@code component} ({@link #CONTROLLER}, {@link #AGENT}); {@code instance} is this pod or node. */
     public EventRecorder(KubernetesClient client, String component, String instance) {
         this.client = client;
         this.component = component;
         this.instance = instance;
-    }
-
-    /** This process's pod: {@code POD_NAME}, else {@code HOSTNAME}, else one made of the process id. */
-    static String podName() {
-        String h = System.getenv("POD_NAME");
-        if (h == null || h.isBlank()) {
-            h = System.getenv("HOSTNAME");
-        }
-        return h == null || h.isBlank() ? "apqn-" + ProcessHandle.current().pid() : h;
     }
 
     /** The headline of a status, empty for no status. */

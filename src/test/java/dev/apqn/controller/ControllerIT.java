@@ -558,11 +558,11 @@ class ControllerIT {
         String ns = cp.createNamespace("evcount");
         var cm = client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata().withName("target").endMetadata().build()).create();
-        var recorder = new EventRecorder(controllerClient, EventRecorder.CONTROLLER);
+        var recorder = new EventRecorder(controllerClient, EventRecorder.CONTROLLER, "controller-it");
         recorder.emit(cm, true, Reason.DrainTimeout, "first");
         recorder.emit(cm, true, Reason.DrainTimeout, "second");
         // a new instance (restart, new leader) knows no counts: it learns the existing one
-        new EventRecorder(controllerClient, EventRecorder.CONTROLLER).emit(cm, true, Reason.DrainTimeout, "third");
+        new EventRecorder(controllerClient, EventRecorder.CONTROLLER, "controller-it").emit(cm, true, Reason.DrainTimeout, "third");
         recorder.emit(cm, false, Reason.Released, "other reason");
         List<Event> evs = events(ns, "target");
         assertThat(evs).hasSize(2);

@@ -53,6 +53,7 @@ final class FakeAgent implements AutoCloseable {
     private volatile ApMask domains;
     private volatile long inventoryGeneration = 1;
     private volatile boolean paused;
+    private final Object reporting = new Object();
     private volatile boolean leaseRenewing = true;
     private final Set<String> inUse = ConcurrentHashMap.newKeySet();
     private final Map<String, Matrix> foreign = new ConcurrentHashMap<>();
@@ -72,8 +73,11 @@ final class FakeAgent implements AutoCloseable {
         return this;
     }
 
+    /** Pauses (or resumes) reporting; a report already under way finishes first, so nothing is reported after this returns. */
     void pause(boolean p) {
-        paused = p;
+        synchronized (reporting) {
+            paused = p;
+        }
     }
 
     void stopLease() {
@@ -112,8 +116,10 @@ final class FakeAgent implements AutoCloseable {
             if (leaseRenewing) {
                 renewLease();
             }
-            if (!paused) {
-                report();
+            synchronized (reporting) {
+                if (!paused) {
+                    report();
+                }
             }
         } catch (RuntimeException e) {
             // the next tick retries (conflicts, the API server restarting, ...)

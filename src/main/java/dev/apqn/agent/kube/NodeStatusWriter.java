@@ -1,13 +1,12 @@
 package dev.apqn.agent.kube;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.apqn.api.ApiValues;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.util.Objects;
 
@@ -21,7 +20,8 @@ final class NodeStatusWriter {
     private final KubernetesClient client;
     private final String node;
     private final String fieldManager;
-    private JsonNode lastWritten;
+    /** What we wrote last (each pass builds a new status, so this one is never changed afterwards). */
+    private APNodeStateStatus lastWritten;
     private String rvBeforeLastWrite;
     private volatile long writes;
 
@@ -33,12 +33,11 @@ final class NodeStatusWriter {
 
     /** Writes {@code desired} unless {@code published} (what the server has, as far as we know) equals it. */
     void writeIfChanged(APNodeState obj, APNodeStateStatus published, APNodeStateStatus desired) {
-        JsonNode want = Serialization.jsonMapper().valueToTree(desired);
-        JsonNode have = published == null ? null : Serialization.jsonMapper().valueToTree(published);
-        if (want.equals(have)) {
+        if (published != null && ApiValues.same(desired, published)) {
             return;
         }
-        if (want.equals(lastWritten) && Objects.equals(rvBeforeLastWrite, obj.getMetadata().getResourceVersion())) {
+        if (lastWritten != null && ApiValues.same(desired, lastWritten)
+                && Objects.equals(rvBeforeLastWrite, obj.getMetadata().getResourceVersion())) {
             return; // our last write is not in the informer's cache yet
         }
         var apply = new APNodeState();
@@ -50,7 +49,7 @@ final class NodeStatusWriter {
                 .withFieldManager(fieldManager).withForce(true).build();
         client.resources(APNodeState.class).withName(node).subresource("status").patch(ssa, apply);
         writes++;
-        lastWritten = want;
+        lastWritten = desired;
         rvBeforeLastWrite = obj.getMetadata().getResourceVersion();
     }
 
