@@ -32,6 +32,16 @@ final class NodePlanning {
     /** One plan of a node and what it means for its spec. */
     record Planned(List<String> key, APNodeState state, NodeInput input, NodePlan plan, PolicyView policy,
                    Map<String, APQNReservation> members, APNodeStateSpec spec, boolean changed, List<String> unknownOwners) {
+
+        /**
+         * The same plan over the objects of this pass. The cache keeps a plan without them: the members a plan
+         * was made from are older copies of what the informer holds now (their statuses change without
+         * changing the plan), and keeping them would keep a second copy of every reservation and APNodeState,
+         * and hand a pass statuses older than the cache's.
+         */
+        Planned with(APNodeState fresh, Map<String, APQNReservation> freshMembers) {
+            return new Planned(key, fresh, input, plan, policy, freshMembers, spec, changed, unknownOwners);
+        }
     }
 
     private final ControllerView view;
@@ -49,7 +59,7 @@ final class NodePlanning {
         List<String> key = viewKey(ns, members, pols, labels);
         Planned hit = cache.get(ns.getMetadata().getName());
         if (hit != null && hit.key.equals(key)) {
-            return hit;
+            return hit.with(ns, members);
         }
         Optional<NodeInput> in = PlanInputs.nodeInput(ns);
         if (in.isEmpty()) {
@@ -64,7 +74,7 @@ final class NodePlanning {
         boolean changed = !ApiValues.same(ns.getSpec() == null ? new APNodeStateSpec() : ns.getSpec(), spec);
         List<String> unknown = PlanInputs.allocations(ns).keySet().stream().filter(k -> !members.containsKey(k)).toList();
         Planned out = new Planned(key, ns, in.get(), plan, policy, members, spec, changed, unknown);
-        cache.put(ns.getMetadata().getName(), out);
+        cache.put(ns.getMetadata().getName(), out.with(null, Map.of()));
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.apqn.controller;
 
+import dev.apqn.api.WholeWrites;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APQNPolicy;
 import dev.apqn.api.v1alpha1.APQNReservation;
@@ -9,7 +10,6 @@ import dev.apqn.api.v1alpha1.ReservationSync;
 import dev.apqn.plan.Decision;
 import dev.apqn.status.Reason;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -47,7 +47,8 @@ import java.util.stream.Collectors;
  *
  * <p>Triggers: reservation changes (poked by {@link ReservationReconciler}, which owns that
  * informer), the APNodeState itself (agent status, our spec), the Node's labels and deletion, the
- * policies, and an agent Lease going from missing or expired to alive. An alive Lease expiring has
+ * policies, and an agent Lease going from missing or expired to alive. The APNodeState of a Node
+ * that is gone is deleted here too. An alive Lease expiring has
  * no event of its own: the pass reschedules itself at the Lease's deadline.
  */
 @Ignore // registered by ControllerOperator (role switch, see dev.apqn.app)
@@ -118,7 +119,8 @@ public class NodeReconciler implements Reconciler<APNodeState> {
         if (node == null) {
             nodeGone(client, name, planning.members(ns).values(), now);
             planning.forget(name);
-            return Optional.of(view.settings().resync());
+            collect(client, ns);
+            return Optional.empty();
         }
         AgentLiveness.Verdict alive = view.liveness(name);
         if (!alive.alive()) {
@@ -141,11 +143,10 @@ public class NodeReconciler implements Reconciler<APNodeState> {
                 LOG.debugf("node %s: a reservation the cache does not know yet still exists; plan not applied", name);
                 return Optional.of(view.settings().agentRecheck());
             }
-            var apply = new APNodeState();
-            apply.setMetadata(new ObjectMetaBuilder().withName(name).build());
-            apply.setSpec(p.spec());
-            apply.setStatus(null);
-            APNodeState written = context.resourceOperations().serverSideApplyPrimary(apply);
+            // through JOSDK, so that the event of our own write does not start another pass
+            APNodeState written = context.resourceOperations().resourcePatch(ns,
+                    current -> WholeWrites.replaceSpec(client, current, p.spec(), ReservationReconciler.FIELD_MANAGER),
+                    context.eventSourceRetriever().getControllerEventSource());
             generation = written.getMetadata().getGeneration();
             LOG.debugf("node %s: spec updated (plan %s)", name, p.plan().hash());
         }
@@ -195,6 +196,18 @@ public class NodeReconciler implements Reconciler<APNodeState> {
                         "node " + name + " does not exist (spec.nodeName); create the reservation for an existing node", now));
             }
         }
+    }
+
+    /**
+     * Deletes the APNodeState of a Node that is gone, with a Warning on it: its allocations and host edits are
+     * bookkeeping of a node that no longer exists. Here and not in a reconciler of its own, so that APNodeStates,
+     * the largest objects we watch, are watched and decoded once.
+     */
+    private void collect(KubernetesClient client, APNodeState ns) {
+        String name = ns.getMetadata().getName();
+        view.events.emit(ns, true, Reason.NodeDeleted, "node " + name + " is gone: its"
+                + " APNodeState (allocations, host edits) is deleted; its reservations drop their finalizers");
+        client.resource(ns).delete();
     }
 
     private void release(KubernetesClient client, APQNReservation r, String node) {

@@ -19,7 +19,7 @@ import java.util.Objects;
 /**
  * Creates an APNodeState for every Node the selector matches (default: {@code kubernetes.io/arch=s390x});
  * the reservation reconciler creates one on demand for a node named by a reservation. Deleting them
- * when their Node is gone is {@link NodeStateCollector}'s job. Never touches the Node itself.
+ * when their Node is gone is {@link NodeReconciler}'s job. Never touches the Node itself.
  */
 @Ignore
 @ControllerConfiguration(name = NodeStateManager.NAME, informer = @Informer(itemStore = NodeMetadataOnly.class))

@@ -69,6 +69,7 @@ public class ReservationReconciler implements Reconciler<APQNReservation>, Clean
 
     @Override
     public UpdateControl<APQNReservation> reconcile(APQNReservation r, Context<APQNReservation> context) {
+        view.statuses.caughtUp(r);
         if (!view.running()) {
             return UpdateControl.<APQNReservation>noUpdate().rescheduleAfter(view.settings().agentRecheck());
         }

@@ -1,16 +1,14 @@
 package dev.apqn.controller;
 
 import dev.apqn.api.ApiValues;
+import dev.apqn.api.WholeWrites;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.APQNReservationStatus;
 import dev.apqn.api.v1alpha1.Phase;
 import dev.apqn.status.Conditions;
 import dev.apqn.events.EventRecorder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -72,6 +70,15 @@ final class ReservationStatusWrites {
     }
 
     /**
+     * Forgets our remembered write of {@code cached} once the cache holds it or something newer. Called on every
+     * event of the reservation: a reservation that is Ready sees no more passes, and its remembered status would
+     * otherwise stay in memory beside the cached one (a second copy of every status at rest).
+     */
+    void caughtUp(APQNReservation cached) {
+        current(cached);
+    }
+
+    /**
      * Writes {@code status} unless it is what {@code r} has (or is a transient status not yet
      * {@code settle} old); returns when to look again for a status held back, else empty.
      */
@@ -114,14 +121,8 @@ final class ReservationStatusWrites {
     }
 
     private void patch(APQNReservation r, APQNReservationStatus status) {
-        var copy = new APQNReservation();
-        copy.setMetadata(new ObjectMetaBuilder().withName(r.getMetadata().getName())
-                .withNamespace(r.getMetadata().getNamespace()).build());
-        copy.setStatus(status);
         try {
-            APQNReservation out = client.resource(copy).subresource("status").patch(new PatchContext.Builder()
-                    .withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(ReservationReconciler.FIELD_MANAGER)
-                    .withForce(true).build());
+            APQNReservation out = WholeWrites.replaceStatus(client, r, status, ReservationReconciler.FIELD_MANAGER);
             written.put(r.getMetadata().getUid(), new Written(out.getMetadata().getResourceVersion(), status));
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {

@@ -5,6 +5,7 @@ import dev.apqn.api.v1alpha1.APQNPolicy;
 import dev.apqn.api.v1alpha1.APQNReservation;
 import dev.apqn.api.v1alpha1.ItemFormat;
 import dev.apqn.api.v1alpha1.ListType;
+import dev.apqn.api.v1alpha1.SingleWriter;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDGenerator;
@@ -34,7 +35,7 @@ import java.util.TreeMap;
  * BOM's version) does the work; a post-processor adds what its annotations cannot express, read
  * from the project's own annotations on the classes: {@link ListType} ({@code
  * x-kubernetes-list-type}/{@code -list-map-keys}, map keys made required) and {@link ItemFormat}
- * (bounds and patterns of list items).
+ * (bounds and patterns of list items), {@link SingleWriter} ({@code x-kubernetes-map-type: atomic}).
  */
 public final class CrdGenerator {
 
@@ -119,6 +120,9 @@ public final class CrdGenerator {
         private static void apply(Class<?> type, JSONSchemaProps schema, String path) {
             if (schema == null || schema.getProperties() == null) {
                 return;
+            }
+            if (type.isAnnotationPresent(SingleWriter.class)) {
+                schema.setXKubernetesMapType("atomic");
             }
             for (Field f : type.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers())) {

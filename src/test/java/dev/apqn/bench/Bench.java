@@ -183,6 +183,7 @@ public final class Bench {
                 log("all Ready: " + allReady + " (" + ready + "/" + plan.size() + ") in " + create.get("convergeSeconds") + " s");
                 memory.put("convergedRssMiB", processes.rssMiB());
                 memory.put("convergedControllerHeapUsedMiB", ControllerProcess.heapUsedMiB(controller));
+                result.put("objectBytes", ObjectSizes.sample(admin, NAMESPACE, plan, logDir));
 
                 // ---- steady state
                 log("steady state for " + config.steadySeconds() + " s");

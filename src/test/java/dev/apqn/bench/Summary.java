@@ -59,6 +59,7 @@ final class Summary {
         line(sb, "  controller heap used (its /q/metrics): idle %s MiB, converged %s MiB; JAVA_TOOL_OPTIONS %s",
                 mem.get("idleControllerHeapUsedMiB"), mem.get("convergedControllerHeapUsedMiB"),
                 cfg.get("controllerJvmOptions"));
+        line(sb, "object bytes when Ready (JSON as stored; samples in logs-<mode>/): %s", r.get("objectBytes"));
         line(sb, "raw client (%s threads, controller stopped): %s applies/s, %s deletes/s, %s create+delete/s",
                 raw.get("clientThreads"), raw.get("appliesPerSecond"), raw.get("deletesPerSecond"),
                 raw.get("lifecyclesPerSecond"));

@@ -136,7 +136,7 @@ public final class Demo implements AutoCloseable {
         long t = System.nanoTime();
         operator = ControllerOperator.create(admin, settings, false);
         operator.start();
-        line("ReservationReconciler, NodeStateManager, NodeStateCollector started in %.1f s", secondsSince(t));
+        line("ReservationReconciler, NodeReconciler, NodeStateManager started in %.1f s", secondsSince(t));
     }
 
     private void startAgents() {

@@ -1,18 +1,17 @@
 package dev.apqn.agent.kube;
 
 import dev.apqn.api.ApiValues;
+import dev.apqn.api.WholeWrites;
 import dev.apqn.api.v1alpha1.APNodeState;
 import dev.apqn.api.v1alpha1.APNodeStateStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import java.util.Objects;
 
 /**
- * Writes one node's {@code APNodeState.status} by server-side apply (the agent's field manager,
- * forced: the status is the agent's alone), and only when it changed: not when it equals what the
+ * Writes one node's {@code APNodeState.status} whole ({@link WholeWrites}, the agent's field manager: the
+ * status is the agent's alone), and only when it changed: not when it equals what the
  * server has, and not again while the informer has not caught up with our last write.
  */
 final class NodeStatusWriter {
@@ -40,14 +39,10 @@ final class NodeStatusWriter {
                 && Objects.equals(rvBeforeLastWrite, obj.getMetadata().getResourceVersion())) {
             return; // our last write is not in the informer's cache yet
         }
-        var apply = new APNodeState();
-        apply.setMetadata(new ObjectMeta());
-        apply.getMetadata().setName(node);
-        apply.setSpec(null);
-        apply.setStatus(desired);
-        PatchContext ssa = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(fieldManager).withForce(true).build();
-        client.resources(APNodeState.class).withName(node).subresource("status").patch(ssa, apply);
+        var target = new APNodeState();
+        target.setMetadata(new ObjectMeta());
+        target.getMetadata().setName(node);
+        WholeWrites.replaceStatus(client, target, desired, fieldManager);
         writes++;
         lastWritten = desired;
         rvBeforeLastWrite = obj.getMetadata().getResourceVersion();

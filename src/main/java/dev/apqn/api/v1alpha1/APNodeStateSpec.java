@@ -12,6 +12,7 @@ import java.util.List;
  * {@code allocations} are the durable results of selections.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SingleWriter("the controller")
 @JsonClassDescription("What the node must look like (owned by the controller): desired mdevs, allocations and concrete host edits.")
 public class APNodeStateSpec {
 

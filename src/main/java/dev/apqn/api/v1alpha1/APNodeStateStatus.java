@@ -14,6 +14,7 @@ import java.util.List;
  * server-side apply's managedFields stays one line for it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SingleWriter("the node's agent")
 @JsonClassDescription("What the node's agent reports (owned by the agent): capabilities, mode, inventory, mdevs and per-reservation sync state.")
 public class APNodeStateStatus {
 

@@ -9,6 +9,7 @@ import java.util.List;
 
 /** What the controller reports about a reservation (written by the controller only). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SingleWriter("the controller")
 @JsonClassDescription("What the controller reports (owned by the controller): phase, conditions, the plan, per-APQN state and how to use the mdev.")
 public class APQNReservationStatus {
 

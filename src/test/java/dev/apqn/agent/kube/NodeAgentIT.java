@@ -133,7 +133,10 @@ class NodeAgentIT {
         assertThat(s.getMetadata().getManagedFields()).anySatisfy(f -> {
             assertThat(f.getManager()).isEqualTo(AgentSettings.FIELD_MANAGER);
             assertThat(f.getSubresource()).isEqualTo("status");
-            assertThat(f.getOperation()).isEqualTo("Apply");
+            // written whole (WholeWrites) into an atomic status: one field owned, not every leaf
+            assertThat(f.getOperation()).isEqualTo("Update");
+            assertThat(f.getFieldsV1().getAdditionalProperties()).containsOnlyKeys("f:status");
+            assertThat(f.getFieldsV1().getAdditionalProperties().get("f:status")).isEqualTo(java.util.Map.of());
         });
     }
 
