@@ -45,9 +45,6 @@ public final class ControllerOperator {
                                   LeaderCallbacks callbacks) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client).withCloseClientOnStop(false)
-                    // the finalizer is added with a JSON patch, not server-side apply: the API server parses
-                    // an apply body as YAML and merges it field by field (see WholeWrites)
-                    .withUseSSAToPatchPrimaryResource(false)
                     // no copy of the primary per reconcile (a Jackson round trip of every APNodeState and
                     // reservation, ~8 % of the controller's CPU in a burst): our reconcilers only read
                     // the cached objects, as they already do with each other's caches (ControllerView)

@@ -130,7 +130,7 @@ final class NodePlanning {
         return inputs;
     }
 
-    /** Empty lists are left out of an apply: SSA would otherwise own an empty list instead of no field. */
+    /** Empty lists are left out of the spec (null and empty mean the same; the stored spec has no empty lists). */
     private static void normalize(APNodeStateSpec spec) {
         if (spec.getMdevs() != null && spec.getMdevs().isEmpty()) {
             spec.setMdevs(null);

@@ -17,7 +17,7 @@ import java.util.Objects;
  *                       (hand edits), inventory changes and reboots
  * @param retryDelay     how soon a converge that threw (API or sysfs error) is retried
  * @param drain          the drain before queues are taken from the host
- * @param fieldManager   the server-side apply field manager for {@code APNodeState.status}
+ * @param fieldManager   the field manager of the agent's {@code APNodeState.status} writes
  * @param identity       the agent's identity prefix for the Lease's holderIdentity (the pod name
  *                       on a node); each agent instance appends its node and a random suffix
  * @param version        reported in {@code status.agent.version}

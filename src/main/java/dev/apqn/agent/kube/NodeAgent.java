@@ -51,8 +51,8 @@ import java.util.function.Consumer;
  *       inventory changes, reboots) and after progress, maps {@code spec} to a {@link HostTarget}
  *       ({@link HostTargetMapper}) and runs the {@link HostConverger}: one pass at a time per agent
  *       on the shared worker pool; triggers that arrive meanwhile coalesce into one more pass.</li>
- *   <li>Writes {@code status} ({@link NodeStatusWriter}: server-side apply, field manager
- *       {@link AgentSettings#fieldManager()}, forced) only when the status built by
+ *   <li>Writes {@code status} ({@link NodeStatusWriter}: replaced whole, field manager
+ *       {@link AgentSettings#fieldManager()}) only when the status built by
  *       {@link NodeStatusBuilder} differs from the one the server has; an idle resync makes no API
  *       call. A new kernel is announced (Restoring, {@link RebootNotice}) before anything is re-created.</li>
  *   <li>Liveness is its Lease ({@link AgentLease}), created even while the APNodeState does not exist

@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * What the node's agent reports (written by the agent only). Sized for a 256-adapter x 85-domain
  * node: one entry per set of identical cards (adapters as a range list), with decimal range strings
- * per (driver, state) group, never one object per queue or per card; the card list is atomic so
- * server-side apply's managedFields stays one line for it.
+ * per (driver, state) group, never one object per queue or per card. The whole status is atomic
+ * ({@link SingleWriter}): its managedFields entry is one line.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @SingleWriter("the node's agent")
