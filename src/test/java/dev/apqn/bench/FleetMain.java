@@ -31,7 +31,9 @@ public final class FleetMain {
         AgentSettings settings = ApqnConfigs.agentDefaults().withLeaseNamespace(leaseNamespace).withIdentity("apqn-bench");
         try (KubernetesClient client = new KubernetesClientBuilder()
                 .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
-             AgentFleet fleet = AgentFleet.create(client, settings, workers, state)) {
+             // one timer thread per 10 agents: each renews its Lease every 10 s with a blocking call
+             AgentFleet fleet = AgentFleet.create(client, settings, workers, Math.max(2, nodes / 10), state,
+                     dev.apqn.agent.kube.AgentMetricsSink.NOOP)) {
             for (int i = 0; i < nodes; i++) {
                 fleet.addSimulatedNode(BenchPlan.nodeName(i), profile);
             }

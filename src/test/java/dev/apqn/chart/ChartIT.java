@@ -83,7 +83,7 @@ class ChartIT {
     List<HasMetadata> rendered = admin.load(new ByteArrayInputStream(
         Helm.template(release, ns, "--no-hooks").getBytes(StandardCharsets.UTF_8))).items();
     assertThat(rendered).extracting(HasMetadata::getKind).contains("Deployment", "DaemonSet", "ServiceAccount",
-        "ClusterRole", "Role", "ValidatingAdmissionPolicy", "PriorityClass", "PodDisruptionBudget", "Service");
+        "ClusterRole", "Role", "ValidatingAdmissionPolicy", "PriorityClass", "PodDisruptionBudget", "Service", "FlowSchema");
 
     // the test harness applied crds/ already (server-side, another field manager): Helm 4 server-side-applies
     // the chart's crds/ too, and takes them over only when told to

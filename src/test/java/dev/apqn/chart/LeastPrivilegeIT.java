@@ -210,6 +210,42 @@ class LeastPrivilegeIT {
 
   // ------------------------------------------------------------------ both
 
+  /**
+   * Lease requests of both roles are classified into the chart's FlowSchema and the leader-election priority
+   * level (API Priority and Fairness answers every request with the UIDs it chose), while their other requests
+   * stay with ordinary workloads: a busy API server must not let agent Leases expire behind our own writes.
+   */
+  @Test
+  void leaseRequestsOfBothRolesGoToTheLeaderElectionPriorityLevel() throws Exception {
+    var schema = admin.resources(io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class)
+        .withName(ns + "-apqn-operator-leases").get();
+    assertThat(schema).as("the chart's FlowSchema").isNotNull();
+    String schemaUid = schema.getMetadata().getUid();
+    String levelUid = admin.resources(io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration.class)
+        .withName("leader-election").get().getMetadata().getUid();
+    admin.resources(Lease.class).inNamespace(ns).resource(lease("apqn-agent-" + nodeA)).createOr(x -> x.update());
+    admin.resources(Lease.class).inNamespace(ns).resource(lease("apqn-controller-leader")).createOr(x -> x.update());
+    String leases = "apis/coordination.k8s.io/v1/namespaces/" + ns + "/leases/";
+    for (var call : List.of(List.of(agentOnA, leases + "apqn-agent-" + nodeA), List.of(controller, leases + "apqn-controller-leader"))) {
+      var headers = apfHeaders((KubernetesClient) call.get(0), (String) call.get(1));
+      assertThat(headers).as(call.get(1).toString()).containsEntry("schema", schemaUid).containsEntry("level", levelUid);
+    }
+    // anything else of theirs is not ours to promote
+    var other = apfHeaders(agentOnA, "apis/apqn.dev/v1alpha1/apnodestates/" + nodeA);
+    assertThat(other.get("schema")).isNotEqualTo(schemaUid);
+    assertThat(other.get("level")).isNotEqualTo(levelUid);
+  }
+
+  /** The FlowSchema and priority level UIDs API Priority and Fairness put on the answer to a GET of {@code path}. */
+  static java.util.Map<String, String> apfHeaders(KubernetesClient client, String path) throws Exception {
+    var http = client.getHttpClient();
+    var request = http.newHttpRequestBuilder().uri(client.getMasterUrl().toString() + path).build();
+    var response = http.sendAsync(request, String.class).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(response.code()).as(path + ": " + response.body()).isEqualTo(200);
+    return java.util.Map.of("schema", String.valueOf(response.header("X-Kubernetes-PF-FlowSchema-UID")),
+        "level", String.valueOf(response.header("X-Kubernetes-PF-PriorityLevel-UID")));
+  }
+
   @Test
   void noRoleHasWildcards() {
     List<HasMetadata> rendered = admin.load(new ByteArrayInputStream(

@@ -53,7 +53,18 @@ public final class AgentFleet implements AutoCloseable {
     /** As {@link #create(io.fabric8.kubernetes.client.KubernetesClient, AgentSettings, int, Path)}, its agents reporting to {@code metrics}. */
     public static AgentFleet create(io.fabric8.kubernetes.client.KubernetesClient client, AgentSettings settings, int workers,
                                     Path stateRoot, AgentMetricsSink metrics) {
-        return new AgentFleet(new AgentRuntime(client, settings, workers, 2, false).withMetrics(metrics), true, stateRoot);
+        return create(client, settings, workers, 2, stateRoot, metrics);
+    }
+
+    /**
+     * A fleet whose Lease renewals and resync ticks run on {@code timers} threads. A renewal is a blocking API call:
+     * on a node each agent has its own timer thread, and a fleet of many agents needs enough of them that
+     * renewals do not queue behind each other when the API server is slow (two threads for 1,000 agents renewed
+     * about 10 Leases/s instead of 100 under load, and the controller saw the agents' Leases expire).
+     */
+    public static AgentFleet create(io.fabric8.kubernetes.client.KubernetesClient client, AgentSettings settings, int workers,
+                                    int timers, Path stateRoot, AgentMetricsSink metrics) {
+        return new AgentFleet(new AgentRuntime(client, settings, workers, timers, false).withMetrics(metrics), true, stateRoot);
     }
 
     private AgentFleet(AgentRuntime runtime, boolean ownsRuntime, Path stateRoot) {
