@@ -34,7 +34,7 @@ public final class WholeWrites {
         return target(client, resource).subresource("status").patch(context(fieldManager), patch(client, "status", status));
     }
 
-    static String patch(KubernetesClient client, String member, Object value) {
+    private static String patch(KubernetesClient client, String member, Object value) {
         return "[{\"op\":\"add\",\"path\":\"/" + member + "\",\"value\":"
                 + client.getKubernetesSerialization().asJson(value) + "}]";
     }

@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What is per reservation: its finalizer, the placement of a selection request on a node, and handing
  * every change to the node the reservation is on ({@link NodePokes}): the node reconciler plans the
- * node and writes the view.statuses. A reservation whose node has no APNodeState gets one (its Node
+ * node and writes the statuses. A reservation whose node has no APNodeState gets one (its Node
  * exists) or a NodeNotFound status. The controller never writes a reservation's spec and never
  * touches a node.
  *

@@ -54,12 +54,8 @@ final class ReservationStatusWrites {
 
     /** The reservation with the newest status we know: the cache's, or our own write the cache has not caught up with. */
     APQNReservation current(APQNReservation cached) {
-        Written w = written.get(cached.getMetadata().getUid());
+        Written w = ahead(cached);
         if (w == null) {
-            return cached;
-        }
-        if (!newer(w.resourceVersion, cached.getMetadata().getResourceVersion())) {
-            written.remove(cached.getMetadata().getUid(), w);
             return cached;
         }
         var copy = new APQNReservation();
@@ -75,7 +71,17 @@ final class ReservationStatusWrites {
      * otherwise stay in memory beside the cached one (a second copy of every status at rest).
      */
     void caughtUp(APQNReservation cached) {
-        current(cached);
+        ahead(cached);
+    }
+
+    /** Our remembered write if it is newer than {@code cached}; one the cache has caught up with is forgotten. */
+    private Written ahead(APQNReservation cached) {
+        Written w = written.get(cached.getMetadata().getUid());
+        if (w != null && !newer(w.resourceVersion, cached.getMetadata().getResourceVersion())) {
+            written.remove(cached.getMetadata().getUid(), w);
+            return null;
+        }
+        return w;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.apqn.bench;
 
 import dev.apqn.agent.kube.AgentFleet;
+import dev.apqn.agent.kube.AgentMetricsSink;
 import dev.apqn.agent.kube.AgentSettings;
 import dev.apqn.app.ApqnConfigs;
 import io.fabric8.kubernetes.client.Config;
@@ -33,7 +34,7 @@ public final class FleetMain {
                 .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
              // one timer thread per 10 agents: each renews its Lease every 10 s with a blocking call
              AgentFleet fleet = AgentFleet.create(client, settings, workers, Math.max(2, nodes / 10), state,
-                     dev.apqn.agent.kube.AgentMetricsSink.NOOP)) {
+                     AgentMetricsSink.NOOP)) {
             for (int i = 0; i < nodes; i++) {
                 fleet.addSimulatedNode(BenchPlan.nodeName(i), profile);
             }

@@ -226,10 +226,10 @@ class LeastPrivilegeIT {
     admin.resources(Lease.class).inNamespace(ns).resource(lease("apqn-agent-" + nodeA)).createOr(x -> x.update());
     admin.resources(Lease.class).inNamespace(ns).resource(lease("apqn-controller-leader")).createOr(x -> x.update());
     String leases = "apis/coordination.k8s.io/v1/namespaces/" + ns + "/leases/";
-    for (var call : List.of(List.of(agentOnA, leases + "apqn-agent-" + nodeA), List.of(controller, leases + "apqn-controller-leader"))) {
-      var headers = apfHeaders((KubernetesClient) call.get(0), (String) call.get(1));
-      assertThat(headers).as(call.get(1).toString()).containsEntry("schema", schemaUid).containsEntry("level", levelUid);
-    }
+    assertThat(apfHeaders(agentOnA, leases + "apqn-agent-" + nodeA)).as("the agent's Lease")
+        .containsEntry("schema", schemaUid).containsEntry("level", levelUid);
+    assertThat(apfHeaders(controller, leases + "apqn-controller-leader")).as("the controller's leader Lease")
+        .containsEntry("schema", schemaUid).containsEntry("level", levelUid);
     // anything else of theirs is not ours to promote
     var other = apfHeaders(agentOnA, "apis/apqn.dev/v1alpha1/apnodestates/" + nodeA);
     assertThat(other.get("schema")).isNotEqualTo(schemaUid);
